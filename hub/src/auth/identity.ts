@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { sign, verify } from 'hono/jwt';
+import { fail, ok, type Result, type Role, type User } from '../protocol/index.js';
+
+const ROLES: readonly Role[] = ['viewer', 'player', 'admin', 'service'];
+
+export interface IdentityOptions {
+  secret: string;
+  allowAnonymous: boolean;
+}
+
+/**
+ * Who is speaking: from a signed HS256 token, or, while anonymous access is
+ * on, a generated viewer. Identity never comes from a frame.
+ */
+export class Identity {
+  constructor(private readonly opts: IdentityOptions) {}
+
+  get allowAnonymous(): boolean {
+    return this.opts.allowAnonymous;
+  }
+
+  async authenticate(token: string | undefined): Promise<Result<User>> {
+    if (!token) {
+      if (this.opts.allowAnonymous) return ok(anonymousViewer());
+      return fail('unauthorized', 'a token is required: pass ?token= or Authorization: Bearer');
+    }
+    let claims: Record<string, unknown>;
+    try {
+      claims = await verify(token, this.opts.secret, 'HS256');
+    } catch (err) {
+      return fail('unauthorized', `token refused: ${err instanceof Error ? err.name.replace(/^Jwt/, '') : 'invalid'}`);
+    }
+    const { sub, name, role } = claims;
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) return fail('unauthorized', 'token has no valid sub');
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return fail('unauthorized', 'token has no valid role');
+    return ok({ id: sub, name: typeof name === 'string' && name ? name.slice(0, 100) : sub, role: role as Role });
+  }
+
+  /** Signs a token for a user, valid for `ttlSeconds`. */
+  issue(user: User, ttlSeconds: number): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return sign({ sub: user.id, name: user.name, role: user.role, iat: now, exp: now + ttlSeconds }, this.opts.secret, 'HS256');
+  }
+}
+
+function anonymousViewer(): User {
+  const id = `anon-${randomBytes(6).toString('hex')}`;
+  return { id, name: `Anonymous ${id.slice(5, 9)}`, role: 'viewer' };
+}
+
+/** The token of a request: `?token=` or `Authorization: Bearer`. */
+export function tokenOf(url: URL, authorization: string | undefined): string | undefined {
+  const q = url.searchParams.get('token');
+  if (q) return q;
+  const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+  return m?.[1]?.trim();
+}

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/**
+ * Runs nats-server with the project's nats.conf as a child process: used by the
+ * hub when NATS_URL is unset, and by every test that needs a real server.
+ */
+export interface EmbeddedNatsOptions {
+  configFile: string;
+  storeDir: string;
+  host?: string;
+  /** 0 or -1 picks a free port; the chosen one is read back from the server's log. */
+  port?: number;
+  passwords: { hub: string; service: string; game: string };
+  binary?: string;
+  /** Receives every line the server writes after start-up. */
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedNats {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+const STOP_GRACE_MS = 3_000;
+
+export class NatsServerMissingError extends Error {
+  readonly code = 'nats_server_missing';
+}
+
+export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<EmbeddedNats> {
+  mkdirSync(opts.storeDir, { recursive: true });
+  const host = opts.host ?? '127.0.0.1';
+  const child = spawn(opts.binary ?? 'nats-server', ['-c', opts.configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      NATS_HOST: host,
+      NATS_PORT: String(opts.port && opts.port > 0 ? opts.port : -1),
+      NATS_STORE_DIR: opts.storeDir,
+      NATS_HUB_PASSWORD: opts.passwords.hub,
+      NATS_SERVICE_PASSWORD: opts.passwords.service,
+      NATS_GAME_PASSWORD: opts.passwords.game,
+    },
+  });
+  const port = await waitReady(child, opts.log);
+  return {
+    url: `nats://${host}:${port}`,
+    port,
+    pid: child.pid!,
+    stop: () => stopChild(child),
+  };
+}
+
+function waitReady(child: ChildProcess, log?: (line: string) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const lines: string[] = [];
+    let port = 0;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(() => reject(new Error(`nats-server was not ready within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)));
+    }, READY_TIMEOUT_MS);
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      settle(() =>
+        reject(
+          err.code === 'ENOENT'
+            ? new NatsServerMissingError('nats-server is not installed: install it (Debian: apt-get install nats-server) or set NATS_URL to an existing server')
+            : err,
+        ),
+      );
+    });
+    child.once('exit', (code, signal) => {
+      settle(() => reject(new Error(`nats-server exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)));
+    });
+    // The stream is drained for the server's whole life so that a full pipe never blocks it.
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (settled) {
+        log?.(line);
+        return;
+      }
+      lines.push(line);
+      const listening = /Listening for client connections on .*:(\d+)/.exec(line);
+      if (listening) port = Number(listening[1]);
+      if (line.includes('Server is ready') && port > 0) settle(() => resolve(port));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,23 @@
+import type { ChannelName, Result } from '../protocol/index.js';
+import type { ChannelMessage } from './channel-message.js';
+
+/** What a new subscriber receives before live messages. */
+export interface SyncResult {
+  /** The channel's latest seq at the time of the sync; 0 for a channel that never carried a message. */
+  seq: number;
+  /** Messages after the subscriber's `since`, oldest first. */
+  messages: ChannelMessage[];
+  /** True when every message after `since` is among `messages`. */
+  recovered: boolean;
+}
+
+/**
+ * Where one kind of channel keeps its history. Each kind (metrics, rooms,
+ * inboxes) implements it over its own stream; sessions and HTTP routes only
+ * see this interface.
+ */
+export interface ChannelSource {
+  sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>>;
+  /** With `since`, the messages after it, oldest first; without, the newest `limit`. */
+  history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>>;
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+/** The project's root folder, where nats.conf and dashboard/ live. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset: the hub runs its own nats-server. */
+  natsUrl: string | undefined;
+  natsPort: number;
+  natsStoreDir: string;
+  natsPasswords: { hub: string; service: string; game: string };
+  jwtSecret: string;
+  /** True when HUB_JWT_SECRET was unset and a random one was made. */
+  jwtSecretGenerated: boolean;
+  allowAnonymous: boolean;
+  demo: boolean;
+  dashboardDir: string;
+  rollupsMaxAgeMinutes: number;
+  /** Bytes a connection may have queued before it is closed with `overloaded`. */
+  maxBufferedBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  readonly code = 'config';
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const secret = env.HUB_JWT_SECRET;
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    natsUrl: env.NATS_URL || undefined,
+    natsPort: int(env, 'NATS_PORT', 4222, -1, 65535),
+    natsStoreDir: resolve(env.NATS_STORE_DIR || resolve(PROJECT_ROOT, '.data/nats')),
+    natsPasswords: {
+      hub: env.NATS_HUB_PASSWORD || 'hub',
+      service: env.NATS_SERVICE_PASSWORD || 'service',
+      game: env.NATS_GAME_PASSWORD || 'game',
+    },
+    jwtSecret: secret || randomBytes(32).toString('base64url'),
+    jwtSecretGenerated: !secret,
+    allowAnonymous: flag(env, 'HUB_ALLOW_ANONYMOUS', false),
+    demo: flag(env, 'HUB_DEMO', false),
+    dashboardDir: resolve(env.HUB_DASHBOARD_DIR || resolve(PROJECT_ROOT, 'dashboard/build')),
+    rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
+    maxBufferedBytes: int(env, 'HUB_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+  };
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${raw} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new ConfigError(`${name}=${raw} must be 1 or 0`);
+}

@@ -1,0 +1,28 @@
+import type { NatsConnection, Subscription } from 'nats';
+import type { Sample } from './sample.js';
+import { parseMetricPayload } from './sample.js';
+import type { PulseError, Result } from '../protocol/index.js';
+
+export const METRICS_SUBJECT_PREFIX = 'metrics.';
+
+/**
+ * Takes raw samples from core NATS (`metrics.>`): a firehose, never stored.
+ * Every hub hears every sample and computes the same rollups; JetStream keeps
+ * one copy of each (see RollupPublisher).
+ */
+export function subscribeMetrics(
+  nc: NatsConnection,
+  onSamples: (samples: Sample[]) => void,
+  onBadPayload: (subject: string, error: PulseError) => void,
+): Subscription {
+  const decoder = new TextDecoder();
+  return nc.subscribe(`${METRICS_SUBJECT_PREFIX}>`, {
+    callback: (err, msg) => {
+      if (err) return;
+      const series = msg.subject.slice(METRICS_SUBJECT_PREFIX.length);
+      const parsed: Result<Sample[]> = parseMetricPayload(series, decoder.decode(msg.data), Date.now());
+      if (parsed.ok) onSamples(parsed.value);
+      else onBadPayload(msg.subject, parsed.error);
+    },
+  });
+}

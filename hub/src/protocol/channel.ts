@@ -1,0 +1,32 @@
+import { fail, ok, type Result } from './errors.js';
+
+export const CHANNEL_KINDS = ['metrics', 'room', 'inbox'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export interface ChannelName {
+  kind: ChannelKind;
+  name: string;
+  /** `<kind>:<name>`, as it travels on the wire. */
+  ch: string;
+}
+
+const NAME = /^[A-Za-z0-9_.,=-]{1,200}$/;
+
+export function parseChannel(ch: unknown): Result<ChannelName> {
+  if (typeof ch !== 'string') return fail('bad_request', 'ch must be a string like "metrics:cpu.usage"');
+  const colon = ch.indexOf(':');
+  if (colon < 0) return fail('bad_request', `channel "${clip(ch)}" has no kind: expected <kind>:<name>`);
+  const kind = ch.slice(0, colon);
+  const name = ch.slice(colon + 1);
+  if (!(CHANNEL_KINDS as readonly string[]).includes(kind)) {
+    return fail('bad_request', `unknown channel kind "${clip(kind)}": expected one of ${CHANNEL_KINDS.join(', ')}`);
+  }
+  if (!NAME.test(name)) {
+    return fail('bad_request', `channel name "${clip(name)}" must match [A-Za-z0-9_.,=-]{1,200}`);
+  }
+  return ok({ kind: kind as ChannelKind, name, ch });
+}
+
+function clip(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}

@@ -1,0 +1,115 @@
+/**
+ * Every frame of the wire contract (PROTOCOL.md), defined once and imported by
+ * the hub, the client library, the dashboard, load/ and the tests.
+ */
+import type { ErrorCode } from './errors.js';
+
+export type TransportKind = 'ws' | 'sse' | 'poll';
+
+export type Role = 'viewer' | 'player' | 'admin' | 'service';
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export type Member = User;
+
+// Server to client.
+
+export interface WelcomeFrame {
+  type: 'welcome';
+  session: string;
+  transport: TransportKind;
+  user: User;
+}
+
+export interface SubscribedFrame {
+  type: 'subscribed';
+  ch: string;
+  /** The channel's latest seq; 0 while the channel has never carried a message. */
+  seq: number;
+  recovered: boolean;
+  ref?: string;
+}
+
+export interface UnsubscribedFrame {
+  type: 'unsubscribed';
+  ch: string;
+  ref?: string;
+}
+
+export interface MessageFrame<D = unknown> {
+  type: 'message';
+  ch: string;
+  /** Absent only on ephemeral messages (room `typing`). */
+  seq?: number;
+  ts: number;
+  data: D;
+}
+
+export interface PresenceFrame {
+  type: 'presence';
+  ch: string;
+  event: 'join' | 'leave';
+  member: Member;
+}
+
+export interface AckFrame {
+  type: 'ack';
+  ref: string;
+}
+
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  ref?: string;
+  /** The channel the error is about, where there is one (an extension of the contract). */
+  ch?: string;
+}
+
+export interface PongFrame {
+  type: 'pong';
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | SubscribedFrame
+  | UnsubscribedFrame
+  | MessageFrame
+  | PresenceFrame
+  | AckFrame
+  | ErrorFrame
+  | PongFrame;
+
+// Client to server.
+
+export interface SubscribeFrame {
+  type: 'subscribe';
+  ch: string;
+  since?: number;
+  ref?: string;
+}
+
+export interface UnsubscribeFrame {
+  type: 'unsubscribe';
+  ch: string;
+  ref?: string;
+}
+
+export interface PublishFrame {
+  type: 'publish';
+  ch: string;
+  data: unknown;
+  ref?: string;
+}
+
+export interface PingFrame {
+  type: 'ping';
+}
+
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | PingFrame;
+
+export const CLIENT_FRAME_TYPES = ['subscribe', 'unsubscribe', 'publish', 'ping'] as const satisfies readonly ClientFrame['type'][];

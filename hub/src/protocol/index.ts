@@ -1,0 +1,6 @@
+export * from './frames.js';
+export * from './errors.js';
+export * from './channel.js';
+export * from './series.js';
+export * from './rollup.js';
+export * from './limits.js';

@@ -1,0 +1,46 @@
+import { ok, type ChannelName, type Result } from '../protocol/index.js';
+import type { StreamHistory } from '../bus/stream-history.js';
+import type { StreamMessage } from '../bus/live-feed.js';
+import { ROLLUPS_SUBJECT_PREFIX } from '../bus/streams.js';
+import { channelMessage, type ChannelMessage } from '../channels/channel-message.js';
+import type { ChannelSource, SyncResult } from '../channels/source.js';
+import { rollupSubject } from './rollup-publisher.js';
+
+/** `metrics:<series>` channels, backed by the rollups stream. */
+export class RollupChannels implements ChannelSource {
+  constructor(private readonly store: StreamHistory) {}
+
+  /** The channel a stored rollup belongs to, from its subject. */
+  static channelOf(subject: string): string {
+    return `metrics:${subject.slice(ROLLUPS_SUBJECT_PREFIX.length)}`;
+  }
+
+  async sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>> {
+    const subject = subjectOf(ch);
+    if (!subject) return ok({ seq: 0, messages: [], recovered: true });
+    if (since === undefined) return ok({ seq: await this.store.lastSeq(subject), messages: [], recovered: false });
+    const first = await this.store.firstSeq();
+    const messages = (await this.store.read(subject, since, Number.MAX_SAFE_INTEGER)).map((m) => toChannelMessage(ch.ch, m));
+    const seq = messages.length > 0 ? messages[messages.length - 1]!.seq : await this.store.lastSeq(subject);
+    return ok({ seq: Math.max(seq, 0), messages, recovered: since + 1 >= first });
+  }
+
+  async history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>> {
+    const subject = subjectOf(ch);
+    if (!subject) return ok([]);
+    if (since !== undefined) return ok((await this.store.read(subject, since, limit)).map((m) => toChannelMessage(ch.ch, m)));
+    const all = await this.store.read(subject, 0, Number.MAX_SAFE_INTEGER);
+    return ok(all.slice(-limit).map((m) => toChannelMessage(ch.ch, m)));
+  }
+}
+
+// A name with an empty dot segment cannot be a NATS subject, so no rollup can ever exist for it.
+function subjectOf(ch: ChannelName): string | undefined {
+  const n = ch.name;
+  if (n.startsWith('.') || n.endsWith('.') || n.includes('..')) return undefined;
+  return rollupSubject(n);
+}
+
+function toChannelMessage(ch: string, m: StreamMessage): ChannelMessage {
+  return channelMessage(ch, m.seq, m.ts, m.data);
+}

@@ -1,0 +1,65 @@
+import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, fail, ok, type ClientFrame, type PulseError, type Result } from '../protocol/index.js';
+
+export interface ParsedFrame {
+  frame: ClientFrame;
+}
+
+export interface FrameRejection {
+  error: PulseError;
+  /** The rejected frame's ref, when it had one worth echoing. */
+  ref?: string;
+}
+
+/**
+ * Reads one client frame: size, JSON, shape. Nothing here trusts the input;
+ * whatever is wrong comes back as a contract error, never as an exception.
+ */
+export function parseClientFrame(raw: string): { ok: true; frame: ClientFrame } | ({ ok: false } & FrameRejection) {
+  if (raw.length > MAX_FRAME_BYTES || Buffer.byteLength(raw) > MAX_FRAME_BYTES) {
+    return { ok: false, error: { code: 'too_large', message: `frame is larger than ${MAX_FRAME_BYTES} bytes` } };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: { code: 'bad_request', message: 'frame is not valid JSON' } };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, error: { code: 'bad_request', message: 'frame must be a JSON object with a "type"' } };
+  }
+  const obj = json as Record<string, unknown>;
+  const ref = typeof obj.ref === 'string' && obj.ref.length <= 200 ? obj.ref : undefined;
+  const checked = checkShape(obj);
+  if (!checked.ok) return { ok: false, error: checked.error, ref };
+  return { ok: true, frame: checked.value };
+}
+
+function checkShape(obj: Record<string, unknown>): Result<ClientFrame> {
+  const { type } = obj;
+  if (typeof type !== 'string' || !(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) {
+    return fail('bad_request', `unknown frame type ${JSON.stringify(String(type).slice(0, 40))}: expected one of ${CLIENT_FRAME_TYPES.join(', ')}`);
+  }
+  if (obj.ref !== undefined && (typeof obj.ref !== 'string' || obj.ref.length > 200)) {
+    return fail('bad_request', 'ref must be a string of at most 200 characters');
+  }
+  const ref = obj.ref as string | undefined;
+  switch (type) {
+    case 'ping':
+      return ok({ type: 'ping' });
+    case 'subscribe': {
+      if (typeof obj.ch !== 'string') return fail('bad_request', 'subscribe needs "ch"');
+      const since = obj.since;
+      if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)) {
+        return fail('bad_request', 'since must be a non-negative integer seq');
+      }
+      return ok({ type: 'subscribe', ch: obj.ch, since: since as number | undefined, ref });
+    }
+    case 'unsubscribe':
+      if (typeof obj.ch !== 'string') return fail('bad_request', 'unsubscribe needs "ch"');
+      return ok({ type: 'unsubscribe', ch: obj.ch, ref });
+    default:
+      if (typeof obj.ch !== 'string') return fail('bad_request', 'publish needs "ch"');
+      if (!('data' in obj)) return fail('bad_request', 'publish needs "data"');
+      return ok({ type: 'publish', ch: obj.ch, data: obj.data, ref });
+  }
+}

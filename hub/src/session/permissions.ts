@@ -1,0 +1,21 @@
+import { fail, ok, type ChannelName, type Result, type User } from '../protocol/index.js';
+
+/** Who may subscribe to what: the channel table of PROTOCOL.md. */
+export function canSubscribe(user: User, ch: ChannelName): Result<true> {
+  switch (ch.kind) {
+    case 'metrics':
+    case 'room':
+      if (user.role === 'service') return fail('forbidden', `role service may not subscribe to ${ch.kind} channels`);
+      return ok(true);
+    case 'inbox':
+      if (user.role === 'admin' || user.id === ch.name) return ok(true);
+      return fail('forbidden', 'an inbox is readable only by its user');
+  }
+}
+
+/** Who may publish from a client: players and admins to rooms, nobody elsewhere. */
+export function canPublish(user: User, ch: ChannelName): Result<true> {
+  if (ch.kind === 'room' && (user.role === 'player' || user.role === 'admin')) return ok(true);
+  if (ch.kind === 'room') return fail('forbidden', `role ${user.role} may not publish to rooms`);
+  return fail('forbidden', `clients may not publish to ${ch.kind} channels`);
+}

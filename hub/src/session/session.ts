@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import {
+  parseChannel,
+  type ChannelName,
+  type ClientFrame,
+  type PulseError,
+  type ServerFrame,
+  type SubscribeFrame,
+  type User,
+} from '../protocol/index.js';
+import type { ChannelRegistry } from '../channels/registry.js';
+import type { ChannelSource } from '../channels/source.js';
+import type { Transport } from './transport.js';
+import { parseClientFrame } from './client-frame.js';
+import { canPublish, canSubscribe } from './permissions.js';
+import { Subscription } from './subscription.js';
+
+export const MAX_SUBSCRIPTIONS_PER_SESSION = 200;
+
+export interface SessionContext {
+  registry: ChannelRegistry;
+  /** Channel kinds this hub serves; a kind without a source answers `not_found`. */
+  sources: Partial<Record<ChannelName['kind'], ChannelSource>>;
+  onClientError(error: PulseError): void;
+  onSyncFailure(ch: string, err: unknown): void;
+}
+
+/**
+ * One client, whatever carries it: the client frames it sends, the channels
+ * it listens to, and the policy when it falls behind. A transport hands it
+ * text frames and is told to send or close; it never sees a channel.
+ */
+export class Session {
+  readonly id: string;
+  private readonly subs = new Map<string, Subscription>();
+  private closed = false;
+
+  constructor(
+    readonly user: User,
+    private readonly transport: Transport,
+    private readonly ctx: SessionContext,
+    id?: string,
+  ) {
+    this.id = id ?? randomBytes(12).toString('base64url');
+  }
+
+  get transportKind(): Transport['kind'] {
+    return this.transport.kind;
+  }
+
+  get subscriptions(): number {
+    return this.subs.size;
+  }
+
+  start(): void {
+    this.sendFrame({ type: 'welcome', session: this.id, transport: this.transport.kind, user: this.user });
+  }
+
+  /** One text frame from the client. Never throws; bad input becomes an `error` frame. */
+  receive(raw: string): void {
+    if (this.closed) return;
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) {
+      this.reject(parsed.error, parsed.ref);
+      return;
+    }
+    this.handle(parsed.frame);
+  }
+
+  /** The transport is gone: release every channel. Idempotent. */
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const sub of this.subs.values()) this.ctx.registry.remove(sub.ch, sub);
+    this.subs.clear();
+  }
+
+  /** Sends a final error and closes the transport. */
+  fail(error: PulseError): void {
+    if (this.closed) return;
+    this.end();
+    // Straight to the transport: the session is closed, and a full queue must not recurse here.
+    this.transport.send(JSON.stringify({ type: 'error', code: error.code, message: error.message } satisfies ServerFrame));
+    this.transport.close(error);
+  }
+
+  private handle(frame: ClientFrame): void {
+    switch (frame.type) {
+      case 'ping':
+        this.sendFrame({ type: 'pong' });
+        return;
+      case 'subscribe':
+        void this.subscribe(frame);
+        return;
+      case 'unsubscribe': {
+        const sub = this.subs.get(frame.ch);
+        if (sub) {
+          this.subs.delete(frame.ch);
+          this.ctx.registry.remove(frame.ch, sub);
+        }
+        this.ack(frame.ref);
+        return;
+      }
+      case 'publish': {
+        const ch = parseChannel(frame.ch);
+        if (!ch.ok) return this.reject(ch.error, frame.ref, frame.ch);
+        const allowed = canPublish(this.user, ch.value);
+        if (!allowed.ok) return this.reject(allowed.error, frame.ref, frame.ch);
+        return this.reject({ code: 'not_found', message: `${ch.value.kind} channels are not served by this hub yet` }, frame.ref, frame.ch);
+      }
+    }
+  }
+
+  private async subscribe(frame: SubscribeFrame): Promise<void> {
+    const parsed = parseChannel(frame.ch);
+    if (!parsed.ok) return this.reject(parsed.error, frame.ref, frame.ch);
+    const ch = parsed.value;
+    const allowed = canSubscribe(this.user, ch);
+    if (!allowed.ok) return this.reject(allowed.error, frame.ref, ch.ch);
+    const source = this.ctx.sources[ch.kind];
+    if (!source) return this.reject({ code: 'not_found', message: `${ch.kind} channels are not served by this hub yet` }, frame.ref, ch.ch);
+    if (!this.subs.has(ch.ch) && this.subs.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
+      return this.reject({ code: 'forbidden', message: `at most ${MAX_SUBSCRIPTIONS_PER_SESSION} subscriptions per session` }, frame.ref, ch.ch);
+    }
+
+    // A repeated subscribe restarts the channel from the new position.
+    const previous = this.subs.get(ch.ch);
+    if (previous) this.ctx.registry.remove(ch.ch, previous);
+    // Registered before history is read, so nothing stored meanwhile is missed.
+    const sub = new Subscription(
+      ch.ch,
+      (bytes) => this.sendRaw(bytes),
+      () => this.fail({ code: 'overloaded', message: `too many messages on ${ch.ch} while its history was read; resume with since` }),
+    );
+    this.subs.set(ch.ch, sub);
+    this.ctx.registry.add(ch.ch, sub);
+
+    let result;
+    try {
+      result = await source.sync(ch, frame.since);
+    } catch (err) {
+      this.ctx.onSyncFailure(ch.ch, err);
+      result = { ok: false as const, error: { code: 'overloaded' as const, message: `history of ${ch.ch} is unavailable right now; try again` } };
+    }
+    if (this.closed || this.subs.get(ch.ch) !== sub) return;
+    if (!result.ok) {
+      this.subs.delete(ch.ch);
+      this.ctx.registry.remove(ch.ch, sub);
+      return this.reject(result.error, frame.ref, ch.ch);
+    }
+    const { seq, messages, recovered } = result.value;
+    this.sendFrame({ type: 'subscribed', ch: ch.ch, seq, recovered, ...(frame.ref !== undefined && { ref: frame.ref }) });
+    this.ack(frame.ref);
+    sub.goLive(seq, messages);
+  }
+
+  private ack(ref: string | undefined): void {
+    if (ref !== undefined) this.sendFrame({ type: 'ack', ref });
+  }
+
+  private reject(error: PulseError, ref?: string, ch?: string): void {
+    this.ctx.onClientError(error);
+    this.sendFrame({ type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }), ...(ch !== undefined && { ch }) });
+  }
+
+  private sendFrame(frame: ServerFrame): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  private sendRaw(frame: Buffer | string): void {
+    if (this.closed) return;
+    if (!this.transport.send(frame)) {
+      this.fail({ code: 'overloaded', message: 'the connection fell too far behind; resume with since' });
+    }
+  }
+}
