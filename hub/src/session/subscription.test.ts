@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { channelMessage } from '../channels/channel-message.js';
+import { MAX_PENDING_DURING_SYNC, Subscription } from './subscription.js';
+
+const msg = (seq: number) => channelMessage('metrics:x', seq, 1, Buffer.from(String(seq)));
+
+function setup() {
+  const sent: number[] = [];
+  let overflowed = 0;
+  const sub = new Subscription(
+    'metrics:x',
+    (frame) => sent.push((JSON.parse(frame.toString()) as { seq: number }).seq),
+    () => overflowed++,
+  );
+  return { sub, sent, overflowed: () => overflowed };
+}
+
+describe('Subscription', () => {
+  it('joins history and the messages held during sync without gap or duplicate', () => {
+    const { sub, sent } = setup();
+    sub.deliver(msg(5));
+    sub.deliver(msg(6));
+    sub.goLive(5, [msg(3), msg(4), msg(5)]);
+    sub.deliver(msg(6));
+    sub.deliver(msg(7));
+    expect(sent).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it('without history, drops what is not newer than the sync position', () => {
+    const { sub, sent } = setup();
+    sub.deliver(msg(9));
+    sub.deliver(msg(10));
+    sub.goLive(9, []);
+    expect(sent).toEqual([10]);
+  });
+
+  it('gives up when too much piles up during sync', () => {
+    const { sub, overflowed } = setup();
+    for (let i = 1; i <= MAX_PENDING_DURING_SYNC + 1; i++) sub.deliver(msg(i));
+    expect(overflowed()).toBe(1);
+  });
+
+  it('frames the stored payload without re-encoding it', () => {
+    const m = channelMessage('metrics:a"b', 3, 4, Buffer.from('{"k":[1,2]}'));
+    expect(JSON.parse(m.frame.toString())).toEqual({ type: 'message', ch: 'metrics:a"b', seq: 3, ts: 4, data: { k: [1, 2] } });
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { Stats } from './counters.js';
+import { ThrottledLog } from './throttled-log.js';
+
+describe('Stats', () => {
+  it('renders counters and gauges in Prometheus text format', () => {
+    const s = new Stats();
+    s.counter('x_total', 'Things', { kind: 'a' }).inc(2);
+    s.counter('x_total', 'Things', { kind: 'a' }).inc();
+    s.gauge('y', 'Level', () => [[{ t: 'ws' }, 4]]);
+    expect(s.render()).toBe('# HELP x_total Things\n# TYPE x_total counter\nx_total{kind="a"} 3\n# HELP y Level\n# TYPE y gauge\ny{t="ws"} 4\n');
+    expect(s.value('x_total', { kind: 'a' })).toBe(3);
+  });
+});
+
+describe('ThrottledLog', () => {
+  it('writes a kind once per interval and says how many it held back', () => {
+    const lines: string[] = [];
+    const log = new ThrottledLog(1000, (l) => lines.push(l));
+    log.warn('bad', 'one', 0);
+    log.warn('bad', 'two', 500);
+    log.warn('bad', 'three', 600);
+    log.warn('other', 'x', 700);
+    log.warn('bad', 'four', 1000);
+    expect(lines).toEqual(['[pulse] bad: one', '[pulse] other: x', '[pulse] bad: four (2 more since the last report)']);
+  });
+});

@@ -1,0 +1,3 @@
+export { startTestNats, TEST_PASSWORDS, type TestNats } from './nats-server.js';
+export { startHubProcess, type HubProcess } from './hub-process.js';
+export { TestWsClient } from './ws-client.js';

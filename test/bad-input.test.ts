@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NatsConnection } from 'nats';
+import type { ErrorFrame, MessageFrame } from '@pulse/hub/protocol';
+import { startHubProcess, startTestNats, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import { connectService, eventually, uniqueName } from './helpers.js';
+
+let nats: TestNats;
+let hub: HubProcess;
+let service: NatsConnection;
+let bystander: TestWsClient;
+const bystanderSeries = uniqueName('test.bystander');
+let feeding = true;
+let feeder: Promise<void>;
+
+// A second session that keeps receiving a live series while the others misbehave.
+beforeAll(async () => {
+  nats = await startTestNats();
+  hub = await startHubProcess(nats.url);
+  service = await connectService(nats.url);
+  bystander = await TestWsClient.connect(hub.wsUrl);
+  bystander.send({ type: 'subscribe', ch: `metrics:${bystanderSeries}` });
+  await bystander.next((f) => f.type === 'subscribed');
+  feeder = (async () => {
+    while (feeding) {
+      service.publish(`metrics.${bystanderSeries}`, '1');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+});
+
+afterAll(async () => {
+  feeding = false;
+  await feeder;
+  await bystander?.close();
+  await service?.close();
+  await hub?.stop();
+  await nats?.stop();
+});
+
+async function errorFor(raw: string | Buffer): Promise<ErrorFrame> {
+  const ws = await TestWsClient.connect(hub.wsUrl);
+  try {
+    ws.sendRaw(raw);
+    const err = await ws.next<ErrorFrame>((f) => f.type === 'error');
+    // The session is still usable after the error.
+    ws.send({ type: 'ping' });
+    await ws.next((f) => f.type === 'pong');
+    return err;
+  } finally {
+    await ws.close();
+  }
+}
+
+describe('bad client frames', () => {
+  it.each([
+    ['not JSON', '{"type":', 'bad_request'],
+    ['a JSON array', '[1,2]', 'bad_request'],
+    ['a JSON string', '"subscribe"', 'bad_request'],
+    ['an unknown type', '{"type":"explode"}', 'bad_request'],
+    ['a subscribe without ch', '{"type":"subscribe"}', 'bad_request'],
+    ['a bad channel kind', '{"type":"subscribe","ch":"weather:today"}', 'bad_request'],
+    ['a channel name with a space', '{"type":"subscribe","ch":"metrics:cpu usage"}', 'bad_request'],
+    ['a channel name over 200 characters', `{"type":"subscribe","ch":"metrics:${'a'.repeat(201)}"}`, 'bad_request'],
+    ['a negative since', '{"type":"subscribe","ch":"metrics:cpu","since":-1}', 'bad_request'],
+    ['a fractional since', '{"type":"subscribe","ch":"metrics:cpu","since":1.5}', 'bad_request'],
+    ['a publish to a metrics channel', '{"type":"publish","ch":"metrics:cpu","data":1}', 'forbidden'],
+    ['another user\'s inbox', '{"type":"subscribe","ch":"inbox:someone-else"}', 'forbidden'],
+    ['a frame over 64 KiB', JSON.stringify({ type: 'ping', pad: 'x'.repeat(70 * 1024) }), 'too_large'],
+  ])('answers %s with an error frame and keeps the session', async (_what, raw, code) => {
+    const err = await errorFor(raw);
+    expect(err.code).toBe(code);
+    expect(err.message.length).toBeGreaterThan(5);
+  });
+
+  it('answers a binary frame with bad_request', async () => {
+    expect((await errorFor(Buffer.from([0xff, 0x00, 0x01]))).code).toBe('bad_request');
+  });
+
+  it('echoes the ref of a refused frame', async () => {
+    const err = await errorFor('{"type":"subscribe","ch":"nope","ref":"r-42"}');
+    expect(err).toMatchObject({ code: 'bad_request', ref: 'r-42' });
+  });
+});
+
+describe('bad NATS payloads', () => {
+  it('counts malformed metric payloads and subjects', async () => {
+    const scrape = async () => {
+      const text = await (await fetch(`${hub.url}/metrics`)).text();
+      return Number(/^pulse_bad_input_total\{source="nats_metrics"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await scrape();
+    const bad = ['not json', '{"value":"high"}', '[1,"two"]', '{"value":1,"tags":{"host":5}}', '{"value":1e999}', 'null', '{"value":1,"ts":-5}'];
+    for (const payload of bad) service.publish(`metrics.${uniqueName('test.bad')}`, payload);
+    // Subjects that cannot be series keys: a tag without a value, a character outside the alphabet.
+    service.publish('metrics.cpu,host', '1');
+    service.publish('metrics.cpu$usage', '1');
+    await service.flush();
+    await eventually(async () => ((await scrape()) >= before + bad.length + 2 ? true : undefined));
+  });
+});
+
+describe('HTTP API', () => {
+  it.each([
+    ['/api/history', 400, 'bad_request'],
+    ['/api/history?ch=metrics:a%20b', 400, 'bad_request'],
+    ['/api/history?ch=metrics:cpu&since=abc', 400, 'bad_request'],
+    ['/api/history?ch=metrics:cpu&limit=0', 400, 'bad_request'],
+    ['/api/history?ch=inbox:someone', 403, 'forbidden'],
+    ['/api/nothing-here', 404, 'not_found'],
+  ])('GET %s answers %i %s as JSON', async (path, status, code) => {
+    const res = await fetch(`${hub.url}${path}`);
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(code);
+    expect(body.error.message).toBeTruthy();
+  });
+});
+
+describe('the rest of the hub', () => {
+  it('kept delivering to the other session and stays healthy', async () => {
+    const m = await bystander.next<MessageFrame>((f) => f.type === 'message' && f.ch === `metrics:${bystanderSeries}`, 5000);
+    expect(m.seq).toBeGreaterThan(0);
+    const health = await fetch(`${hub.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(bystander.closed).toBeUndefined();
+  });
+});

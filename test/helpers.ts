@@ -1,0 +1,24 @@
+import { connect, type NatsConnection } from 'nats';
+import { TEST_PASSWORDS } from '@pulse/hub/testing';
+
+/** A NATS connection as the `service` user, the way a real metric publisher connects. */
+export function connectService(url: string): Promise<NatsConnection> {
+  return connect({ servers: url, user: 'service', pass: TEST_PASSWORDS.service, name: 'test-service' });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a value, at most `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
