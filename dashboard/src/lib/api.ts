@@ -1,0 +1,33 @@
+import type { HttpErrorBody, MessageFrame, Rollup } from '@pulse/hub/protocol';
+
+export interface MetricChannel {
+  ch: string;
+  series: string;
+  messages: number;
+}
+
+/** A failed call, with the hub's own error message when it sent one. */
+export class ApiError extends Error {}
+
+async function get<T>(path: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path);
+  } catch {
+    throw new ApiError('the hub cannot be reached');
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => undefined)) as HttpErrorBody | undefined;
+    throw new ApiError(body?.error.message ?? `the hub answered ${res.status}`);
+  }
+  return (await res.json()) as T;
+}
+
+export async function listMetrics(): Promise<MetricChannel[]> {
+  return (await get<{ metrics: MetricChannel[] }>('/api/channels')).metrics;
+}
+
+export async function rollupHistory(ch: string, limit: number): Promise<MessageFrame<Rollup>[]> {
+  const q = new URLSearchParams({ ch, limit: String(limit) });
+  return (await get<{ messages: MessageFrame<Rollup>[] }>(`/api/history?${q}`)).messages;
+}
