@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       storeDir: config.natsStoreDir,
       port: config.natsPort,
       passwords: config.natsPasswords,
+      pidFile: resolve(config.natsStoreDir, '..', 'nats-server.pid'),
     });
     stops.push(() => nats!.stop());
     servers = nats.url;

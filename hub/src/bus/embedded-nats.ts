@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /**
@@ -16,6 +16,11 @@ export interface EmbeddedNatsOptions {
   binary?: string;
   /** Receives every line the server writes after start-up. */
   log?: (line: string) => void;
+  /**
+   * Where the server's pid is kept while it runs. A server left behind by a
+   * hub that was killed outright is stopped before a new one starts.
+   */
+  pidFile?: string;
 }
 
 export interface EmbeddedNats {
@@ -34,8 +39,11 @@ export class NatsServerMissingError extends Error {
 
 export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<EmbeddedNats> {
   mkdirSync(opts.storeDir, { recursive: true });
+  if (opts.pidFile) await stopLeftover(opts.pidFile, opts.configFile);
   const host = opts.host ?? '127.0.0.1';
   const child = spawn(opts.binary ?? 'nats-server', ['-c', opts.configFile], {
+    // Its own process group: Ctrl-C reaches the hub, which stops the server after draining.
+    detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,
@@ -48,12 +56,44 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
     },
   });
   const port = await waitReady(child, opts.log);
+  if (opts.pidFile) writeFileSync(opts.pidFile, String(child.pid));
   return {
     url: `nats://${host}:${port}`,
     port,
     pid: child.pid!,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      if (opts.pidFile) rmSync(opts.pidFile, { force: true });
+    },
   };
+}
+
+async function stopLeftover(pidFile: string, configFile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8'));
+  } catch {
+    return;
+  }
+  rmSync(pidFile, { force: true });
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return;
+  }
+  // Only a nats-server on our own config: the pid may have been reused by anything else.
+  if (!cmdline.includes('nats-server') || !cmdline.includes(configFile)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  process.kill(pid, 'SIGKILL');
 }
 
 function waitReady(child: ChildProcess, log?: (line: string) => void): Promise<number> {

@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import type { NatsConnection } from 'nats';
+import { startHubProcess, startTestNats, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import { connectService, uniqueName } from '../helpers.js';
+
+let nats: TestNats;
+let hub: HubProcess;
+let service: NatsConnection;
+
+test.beforeAll(async () => {
+  nats = await startTestNats();
+  hub = await startHubProcess(nats.url);
+  service = await connectService(nats.url);
+});
+
+test.afterAll(async () => {
+  await service?.close();
+  await hub?.stop();
+  await nats?.stop();
+});
+
+test('a metric published on NATS appears on a live chart', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(hub.url);
+  const status = page.getByTestId('connection-status');
+  await expect(status).toHaveAttribute('data-state', 'open');
+  await expect(status).toHaveAttribute('data-transport', 'ws');
+  await expect(status).toContainText('Live via WebSocket');
+
+  const series = uniqueName('browser.temp');
+  // Publish until the card shows up: the page lists new series every few seconds.
+  const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+  let value = 10;
+  await expect(async () => {
+    service.publish(`metrics.${series}`, JSON.stringify(value));
+    await expect(card).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+
+  // Now the chart is live: a new value reaches it without reloading or re-creating it.
+  // Mark the canvas: the same element must still be there after live updates.
+  await card.locator('canvas').evaluate((c) => c.setAttribute('data-marked', 'yes'));
+  value = 4242;
+  await expect(async () => {
+    service.publish(`metrics.${series}`, JSON.stringify(value));
+    await expect(card).toHaveAttribute('data-last', String(value), { timeout: 1500 });
+  }).toPass({ timeout: 15_000 });
+  expect(Number(await card.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+  await expect(card.locator('canvas')).toHaveAttribute('data-marked', 'yes');
+  await expect(card).toContainText('4242');
+  expect(errors).toEqual([]);
+});
+
+test('shows a helpful empty state before any metric exists', async ({ page }) => {
+  const emptyNats = await startTestNats();
+  const emptyHub = await startHubProcess(emptyNats.url);
+  try {
+    await page.goto(emptyHub.url);
+    await expect(page.getByTestId('empty-state')).toContainText('No metrics yet');
+    await expect(page.getByTestId('empty-state')).toContainText('nats pub');
+  } finally {
+    await emptyHub.stop();
+    await emptyNats.stop();
+  }
+});
+
+test('serves deep links as the app and missing assets as 404', async ({ request }) => {
+  const deep = await request.get(`${hub.url}/some/deep/link`);
+  expect(deep.status()).toBe(200);
+  expect(await deep.text()).toContain('<html');
+  const asset = await request.get(`${hub.url}/_app/immutable/missing.js`);
+  expect(asset.status()).toBe(404);
+});
