@@ -8,15 +8,20 @@ export const TEST_PASSWORDS = { hub: 'hub', service: 'service', game: 'game' } a
 
 export interface TestNats extends EmbeddedNats {
   dir: string;
+  /** Stops the server but keeps its store, so it can be started again on the same port and dir. */
+  halt(): Promise<void>;
 }
 
-/** A real nats-server with the project's nats.conf on a free port and a throw-away store. */
-export async function startTestNats(): Promise<TestNats> {
-  const dir = mkdtempSync(join(tmpdir(), 'pulse-nats-'));
+/**
+ * A real nats-server with the project's nats.conf and a throw-away store, on a
+ * free port unless `port` is given (to restart a server where it was).
+ */
+export async function startTestNats(opts: { port?: number; dir?: string } = {}): Promise<TestNats> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pulse-nats-'));
   const server = await startEmbeddedNats({
     configFile: resolve(PROJECT_ROOT, 'nats.conf'),
     storeDir: join(dir, 'js'),
-    port: -1,
+    port: opts.port ?? -1,
     passwords: TEST_PASSWORDS,
   });
   return {
@@ -26,5 +31,6 @@ export async function startTestNats(): Promise<TestNats> {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    halt: () => server.stop(),
   };
 }
