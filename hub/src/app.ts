@@ -7,7 +7,10 @@ import { authenticate, type AuthEnv } from './http/auth.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { errorResponse } from './http/errors.js';
 import { opsRoutes } from './http/ops.js';
-import { limitWsPayload, wsRoute } from './transports/ws.js';
+import { WsHeartbeat, limitWsPayload, wsRoute } from './transports/ws.js';
+import { SseKeepalive, sseRoute } from './transports/sse.js';
+import { pollRoute } from './transports/poll-route.js';
+import { sessionCommands } from './http/session-commands.js';
 
 /** The HTTP surface of PROTOCOL.md over one Hub. */
 export function createApp(hub: Hub) {
@@ -17,7 +20,13 @@ export function createApp(hub: Hub) {
   limitWsPayload(nodeWs.wss);
 
   app.route('/', opsRoutes(hub));
-  app.get('/ws', authenticate(identity), wsRoute(nodeWs.upgradeWebSocket, hub.sessions, hub.config.maxBufferedBytes));
+  const keepalive = new SseKeepalive();
+  const heartbeat = new WsHeartbeat(hub.config.wsPingMs);
+  const auth = authenticate(identity);
+  app.get('/ws', auth, wsRoute(nodeWs.upgradeWebSocket, hub.sessions, heartbeat, hub.config.maxBufferedBytes));
+  app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, hub.config.maxBufferedBytes));
+  app.get('/api/poll', auth, pollRoute(hub.sessions, hub.config.maxBufferedBytes));
+  app.post('/api/sessions/:id', auth, sessionCommands(hub.sessions));
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));
   app.route('/', dashboardRoutes(hub.config.dashboardDir));
@@ -26,5 +35,9 @@ export function createApp(hub: Hub) {
     return errorResponse(c, { code: 'overloaded', message: 'the hub could not answer this request; try again' });
   });
 
-  return { app, injectWebSocket: nodeWs.injectWebSocket, identity };
+  return { app, injectWebSocket: nodeWs.injectWebSocket, identity, stop: () => {
+      keepalive.stop();
+      heartbeat.stop();
+    },
+  };
 }

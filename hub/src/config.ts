@@ -22,6 +22,8 @@ export interface Config {
   rollupsMaxAgeMinutes: number;
   /** Bytes a connection may have queued before it is closed with `overloaded`. */
   maxBufferedBytes: number;
+  /** WebSocket ping interval; a peer silent for two of them is dropped. */
+  wsPingMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -50,6 +52,7 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardDir: resolve(env.HUB_DASHBOARD_DIR || resolve(PROJECT_ROOT, 'dashboard/build')),
     rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
     maxBufferedBytes: int(env, 'HUB_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    wsPingMs: int(env, 'HUB_WS_PING_MS', 15_000, 100, 15_000),
   };
 }
 

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const hub = await Hub.start(nc, config);
   stops.push(() => hub.stop());
 
-  const { app, injectWebSocket } = createApp(hub);
+  const { app, injectWebSocket, stop: stopApp } = createApp(hub);
+  stops.push(async () => stopApp());
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
     s.once('error', fail);

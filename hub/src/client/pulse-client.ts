@@ -1,14 +1,9 @@
-import type {
-  ClientFrame,
-  ErrorFrame,
-  MessageFrame,
-  PresenceFrame,
-  ServerFrame,
-  SubscribedFrame,
-  TransportKind,
-  User,
-} from '../protocol/index.js';
+import type { ClientFrame, ErrorFrame, MessageFrame, PresenceFrame, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
+import type { Connection, Connector } from './connections/connection.js';
+import { pollConnector } from './connections/poll.js';
+import { sseConnector, type EventSourceFactory } from './connections/sse.js';
+import { wsConnector, type WebSocketFactory } from './connections/ws.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -16,29 +11,20 @@ export interface ClientStatus {
   state: ConnectionState;
   transport: TransportKind | undefined;
   user: User | undefined;
-  /** Why the last connection ended, when it ended with an error. */
+  /** Why the last connection ended, when the hub said. */
   error?: ErrorFrame;
 }
-
-/** The subset of the WebSocket API the client uses; the browser's and the `ws` package's both fit. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-export type WebSocketFactory = (url: string) => WebSocketLike;
 
 export interface PulseClientOptions {
   /** The hub's base URL (`http://host:port`); in a browser, defaults to the page's origin. */
   url?: string;
   token?: string;
-  /** How to open a WebSocket; defaults to the global WebSocket (browsers, Node 22+). */
+  /** Transports in order of preference; default ws, then sse, then poll. */
+  transports?: TransportKind[];
+  /** How to open a WebSocket; defaults to the global one (browsers; Node 20 needs the `ws` package). */
   webSocket?: WebSocketFactory;
+  /** How to open an EventSource; defaults to the global one (browsers). */
+  eventSource?: EventSourceFactory;
 }
 
 export interface SubscribeOptions {
@@ -51,42 +37,60 @@ type MessageHandler = (frame: MessageFrame) => void;
 
 interface ChannelState {
   handler: MessageHandler;
-  /** The last seq delivered (or the channel's seq at subscribe): where a reconnect resumes. */
+  /** The last seq delivered (or the channel's seq at subscribe): where any reconnect resumes. */
   position: number | undefined;
   onSubscribed?: (frame: SubscribedFrame) => void;
 }
 
-const OPEN = 1;
+/** A transport that cannot welcome within this long counts as blocked: the next one is tried. */
+export const OPEN_TIMEOUT_MS = 4_000;
+/** While on a fallback, WebSocket (or the best transport) is tried again this often. */
+export const UPGRADE_AFTER_MS = 30_000;
+/** The client pings this often and gives up on a connection silent for LIVENESS_MS. */
+export const PING_EVERY_MS = 10_000;
+export const LIVENESS_MS = 30_000;
 
 /**
- * A Pulse connection that stays up: it reconnects with backoff and resumes
- * every channel from its last seq, so the handler sees each message once, in
- * order, across reconnects.
+ * A Pulse connection that stays up. It takes the first transport that works
+ * (WebSocket, then SSE, then long-poll), reconnects with backoff, moves back
+ * up when a better transport works again, and resumes every channel from the
+ * last seq it delivered, so a handler sees each message once, in order,
+ * whatever happens to the connection underneath.
  */
 export class PulseClient {
-  private ws: WebSocketLike | undefined;
   private readonly channels = new Map<string, ChannelState>();
   private readonly pending = new Map<string, { resolve: () => void; reject: (e: ErrorFrame) => void }>();
   private readonly statusListeners = new Set<(s: ClientStatus) => void>();
   private readonly presenceListeners = new Set<(f: PresenceFrame) => void>();
-  private attempt = 0;
+  private readonly ladder: Array<{ kind: TransportKind; connect: Connector }>;
+  private readonly base: URL;
+  private current: Connection | undefined;
+  private probe: Connection | undefined;
+  private failures = 0;
   private refs = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastHeard = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private upgradeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly pingTimer: ReturnType<typeof setInterval>;
   private stopped = false;
   status: ClientStatus = { state: 'connecting', transport: undefined, user: undefined };
 
   constructor(private readonly opts: PulseClientOptions = {}) {
-    this.connect();
+    this.base = new URL(opts.url ?? (typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1:8080'));
+    this.ladder = buildLadder(opts);
+    if (this.ladder.length === 0) throw new Error('none of the requested transports is available in this runtime');
+    this.pingTimer = setInterval(() => this.keepAlive(), PING_EVERY_MS);
+    this.open(0);
   }
 
-  /** Listens to `channel`; returns a function that stops listening. */
+  /** Listens to `ch`; returns a function that stops listening. */
   subscribe(ch: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
     this.channels.set(ch, { handler, position: opts.since, onSubscribed: opts.onSubscribed });
-    this.sendSubscribe(ch);
+    if (this.status.state === 'open') this.current?.send([this.subscribeFrame(ch)]);
     return () => {
       if (this.channels.get(ch)?.handler !== handler) return;
       this.channels.delete(ch);
-      this.send({ type: 'unsubscribe', ch });
+      if (this.status.state === 'open') this.current?.send([{ type: 'unsubscribe', ch }]);
     };
   }
 
@@ -94,11 +98,12 @@ export class PulseClient {
   publish(ch: string, data: unknown): Promise<void> {
     const ref = `p${++this.refs}`;
     return new Promise((resolve, reject) => {
-      if (!this.send({ type: 'publish', ch, data, ref })) {
+      if (this.status.state !== 'open' || !this.current) {
         reject({ type: 'error', code: 'overloaded', message: 'not connected', ref } satisfies ErrorFrame);
         return;
       }
       this.pending.set(ref, { resolve, reject });
+      this.current.send([{ type: 'publish', ch, data, ref }]);
     });
   }
 
@@ -115,45 +120,102 @@ export class PulseClient {
 
   close(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
-    this.ws?.close(1000);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.upgradeTimer);
+    clearInterval(this.pingTimer);
+    this.probe?.close();
+    this.current?.close();
     this.setStatus({ state: 'closed', transport: undefined, user: this.status.user });
   }
 
-  private connect(): void {
+  /** Opens the transport at `rung` of the ladder; it becomes current once the hub welcomes it. */
+  private open(rung: number): void {
     if (this.stopped) return;
-    const base = this.opts.url ?? (typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1:8080');
-    const url = new URL('/ws', base);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (this.opts.token) url.searchParams.set('token', this.opts.token);
-    const open: WebSocketFactory = this.opts.webSocket ?? ((u) => new WebSocket(u) as unknown as WebSocketLike);
-    const ws = open(url.toString());
-    this.ws = ws;
+    const { connect, kind } = this.ladder[rung]!;
+    // A probe tries a better transport while the current one keeps working.
+    const isProbe = this.current !== undefined;
+    let welcomed = false;
     let lastError: ErrorFrame | undefined;
-    ws.onmessage = (ev) => {
-      const frame = JSON.parse(String(ev.data)) as ServerFrame;
-      if (frame.type === 'error' && !frame.ref && !frame.ch) lastError = frame;
-      this.receive(frame);
-    };
-    ws.onclose = () => {
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      for (const [ref, p] of this.pending) p.reject({ type: 'error', code: 'overloaded', message: 'connection lost before the hub answered', ref });
-      this.pending.clear();
-      if (this.stopped) return;
-      this.setStatus({ state: 'reconnecting', transport: undefined, user: this.status.user, ...(lastError && { error: lastError }) });
-      this.timer = setTimeout(() => this.connect(), backoffDelay(this.attempt++));
-    };
-    ws.onerror = () => undefined;
+    const timeout = setTimeout(() => conn.close(), OPEN_TIMEOUT_MS);
+    const conn: Connection = connect({
+      base: this.base,
+      token: this.opts.token,
+      events: {
+        frame: (f) => {
+          if (f.type === 'welcome') {
+            welcomed = true;
+            clearTimeout(timeout);
+            this.adopt(conn, f.user);
+          } else if (f.type === 'error' && !f.ref && !f.ch) {
+            lastError = f;
+          }
+          if (conn === this.current) this.receive(f);
+        },
+        closed: () => {
+          clearTimeout(timeout);
+          if (this.probe === conn) this.probe = undefined;
+          if (this.stopped) return;
+          if (!welcomed) {
+            if (isProbe) return;
+            // Blocked here: try the next transport down at once, or back off and start over from the top.
+            if (rung + 1 < this.ladder.length) this.open(rung + 1);
+            else this.retry(lastError);
+            return;
+          }
+          if (conn !== this.current) return;
+          this.current = undefined;
+          this.failPending();
+          this.retry(lastError, kind);
+        },
+      },
+    });
+    if (isProbe) this.probe = conn;
+  }
+
+  /** A connection was welcomed: it replaces the current one and resumes every channel. */
+  private adopt(conn: Connection, user: User): void {
+    const previous = this.current;
+    this.current = conn;
+    this.probe = undefined;
+    this.failures = 0;
+    this.lastHeard = Date.now();
+    this.setStatus({ state: 'open', transport: conn.kind, user });
+    conn.send([...this.channels.keys()].map((ch) => this.subscribeFrame(ch)));
+    // Closed after the new one has asked to resume: positions only move forward, so nothing is lost in between.
+    if (previous) {
+      this.failPending();
+      previous.close();
+    }
+    clearTimeout(this.upgradeTimer);
+    const rung = this.ladder.findIndex((t) => t.kind === conn.kind);
+    if (rung > 0) this.upgradeTimer = setTimeout(() => this.tryUpgrade(), UPGRADE_AFTER_MS);
+  }
+
+  private tryUpgrade(): void {
+    if (this.stopped || this.probe || !this.current) return;
+    this.open(0);
+    // A failed probe leaves the current connection alone; try again later.
+    this.upgradeTimer = setTimeout(() => this.tryUpgrade(), UPGRADE_AFTER_MS);
+  }
+
+  private retry(error: ErrorFrame | undefined, lastKind?: TransportKind): void {
+    this.setStatus({ state: 'reconnecting', transport: undefined, user: this.status.user, ...(error && { error }) });
+    const again = lastKind ? this.ladder.findIndex((t) => t.kind === lastKind) : 0;
+    this.retryTimer = setTimeout(() => this.open(Math.max(0, again)), backoffDelay(this.failures++));
+  }
+
+  private keepAlive(): void {
+    if (this.status.state !== 'open' || !this.current) return;
+    if (Date.now() - this.lastHeard > LIVENESS_MS) {
+      this.current.close();
+      return;
+    }
+    this.current.send([{ type: 'ping' }]);
   }
 
   private receive(frame: ServerFrame): void {
+    this.lastHeard = Date.now();
     switch (frame.type) {
-      case 'welcome':
-        this.attempt = 0;
-        this.setStatus({ state: 'open', transport: frame.transport, user: frame.user });
-        for (const ch of this.channels.keys()) this.sendSubscribe(ch);
-        return;
       case 'subscribed': {
         const state = this.channels.get(frame.ch);
         if (!state) return;
@@ -184,25 +246,36 @@ export class PulseClient {
           this.pending.delete(frame.ref);
         }
         return;
+      case 'welcome':
       case 'pong':
         return;
     }
   }
 
-  private sendSubscribe(ch: string): void {
-    const state = this.channels.get(ch);
-    if (!state) return;
-    this.send({ type: 'subscribe', ch, ...(state.position !== undefined && { since: state.position }) });
+  private subscribeFrame(ch: string): ClientFrame {
+    const position = this.channels.get(ch)?.position;
+    return { type: 'subscribe', ch, ...(position !== undefined && { since: position }) };
   }
 
-  private send(frame: ClientFrame): boolean {
-    if (!this.ws || this.ws.readyState !== OPEN || this.status.state !== 'open') return false;
-    this.ws.send(JSON.stringify(frame));
-    return true;
+  private failPending(): void {
+    for (const [ref, p] of this.pending) p.reject({ type: 'error', code: 'overloaded', message: 'connection lost before the hub answered', ref });
+    this.pending.clear();
   }
 
   private setStatus(status: ClientStatus): void {
     this.status = status;
     for (const l of this.statusListeners) l(status);
   }
+}
+
+function buildLadder(opts: PulseClientOptions): Array<{ kind: TransportKind; connect: Connector }> {
+  const g = globalThis as { WebSocket?: new (url: string) => unknown; EventSource?: new (url: string) => unknown; fetch?: unknown };
+  const ws = opts.webSocket ?? (g.WebSocket ? (u: string) => new g.WebSocket!(u) as ReturnType<WebSocketFactory> : undefined);
+  const es = opts.eventSource ?? (g.EventSource ? (u: string) => new g.EventSource!(u) as ReturnType<EventSourceFactory> : undefined);
+  const available: Partial<Record<TransportKind, Connector>> = {
+    ...(ws && { ws: wsConnector(ws) }),
+    ...(es && { sse: sseConnector(es) }),
+    ...(g.fetch !== undefined && { poll: pollConnector }),
+  };
+  return (opts.transports ?? ['ws', 'sse', 'poll']).flatMap((kind) => (available[kind] ? [{ kind, connect: available[kind] }] : []));
 }

@@ -1,9 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
 import type { User } from '../protocol/index.js';
 import { tokenOf, type Identity } from '../auth/identity.js';
 import { errorResponse } from './errors.js';
 
-export type AuthEnv = { Variables: { user: User } };
+export type AuthEnv = { Bindings: HttpBindings; Variables: { user: User } };
 
 /** Resolves the caller from its token (or as an anonymous viewer) and refuses everyone else with 401. */
 export function authenticate(identity: Identity): MiddlewareHandler<AuthEnv> {

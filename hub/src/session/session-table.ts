@@ -1,15 +1,26 @@
 import type { TransportKind, User } from '../protocol/index.js';
+import { Positions } from './cursor.js';
 import { Session, type SessionContext } from './session.js';
 import type { Transport } from './transport.js';
+
+/** How many ended session ids are remembered, to answer 410 rather than 404 for them. */
+const REMEMBERED_ENDED = 10_000;
 
 /** Every live session of this hub, by id. */
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
+  private readonly ended = new Set<string>();
 
   constructor(private readonly ctx: SessionContext) {}
 
-  open(user: User, transport: Transport): Session {
-    const session = new Session(user, transport, this.ctx);
+  /**
+   * Opens a session over the transport `connect` builds. The transport gets
+   * the session's positions first, for the cursors it writes (SSE ids, poll
+   * cursors).
+   */
+  open(user: User, connect: (positions: Positions) => Transport): Session {
+    const positions = new Positions();
+    const session = new Session(user, connect(positions), this.ctx, positions);
     this.sessions.set(session.id, session);
     session.start();
     return session;
@@ -17,11 +28,18 @@ export class SessionTable {
 
   close(session: Session): void {
     session.end();
-    this.sessions.delete(session.id);
+    if (!this.sessions.delete(session.id)) return;
+    this.ended.add(session.id);
+    if (this.ended.size > REMEMBERED_ENDED) this.ended.delete(this.ended.values().next().value!);
   }
 
   get(id: string): Session | undefined {
     return this.sessions.get(id);
+  }
+
+  /** True for a session that existed here and has ended. */
+  hasEnded(id: string): boolean {
+    return this.ended.has(id);
   }
 
   countsByTransport(): Record<TransportKind, number> {

@@ -11,6 +11,7 @@ import {
 import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSource } from '../channels/source.js';
 import type { Transport } from './transport.js';
+import { Positions } from './cursor.js';
 import { parseClientFrame } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
 import { Subscription } from './subscription.js';
@@ -39,6 +40,7 @@ export class Session {
     readonly user: User,
     private readonly transport: Transport,
     private readonly ctx: SessionContext,
+    readonly positions: Positions = new Positions(),
     id?: string,
   ) {
     this.id = id ?? randomBytes(12).toString('base64url');
@@ -54,6 +56,23 @@ export class Session {
 
   start(): void {
     this.sendFrame({ type: 'welcome', session: this.id, transport: this.transport.kind, user: this.user });
+  }
+
+  /**
+   * Subscribes to the channels a stream or poll request named, each from its
+   * position in the client's cursor where it has one.
+   */
+  subscribeAll(channels: readonly string[], cursor: ReadonlyMap<string, number>): void {
+    for (const [ch, seq] of cursor) this.positions.set(ch, seq);
+    for (const ch of new Set([...channels, ...cursor.keys()])) {
+      const since = cursor.get(ch);
+      void this.subscribe({ type: 'subscribe', ch, ...(since !== undefined && { since }) });
+    }
+  }
+
+  /** Several client frames, as `POST /api/sessions/<id>` carries them. */
+  receiveFrames(frames: readonly unknown[]): void {
+    for (const f of frames) this.receive(JSON.stringify(f));
   }
 
   /** One text frame from the client. Never throws; bad input becomes an `error` frame. */
@@ -80,7 +99,7 @@ export class Session {
     if (this.closed) return;
     this.end();
     // Straight to the transport: the session is closed, and a full queue must not recurse here.
-    this.transport.send(JSON.stringify({ type: 'error', code: error.code, message: error.message } satisfies ServerFrame));
+    this.transport.send('error', JSON.stringify({ type: 'error', code: error.code, message: error.message } satisfies ServerFrame));
     this.transport.close(error);
   }
 
@@ -97,6 +116,7 @@ export class Session {
         if (sub) {
           this.subs.delete(frame.ch);
           this.ctx.registry.remove(frame.ch, sub);
+          this.positions.delete(frame.ch);
         }
         this.ack(frame.ref);
         return;
@@ -129,7 +149,8 @@ export class Session {
     // Registered before history is read, so nothing stored meanwhile is missed.
     const sub = new Subscription(
       ch.ch,
-      (bytes) => this.sendRaw(bytes),
+      this.positions,
+      (bytes) => this.sendRaw('message', bytes),
       () => this.fail({ code: 'overloaded', message: `too many messages on ${ch.ch} while its history was read; resume with since` }),
     );
     this.subs.set(ch.ch, sub);
@@ -149,6 +170,8 @@ export class Session {
       return this.reject(result.error, frame.ref, ch.ch);
     }
     const { seq, messages, recovered } = result.value;
+    // The cursor that goes with `subscribed` already holds the channel, so a resume right after it misses nothing.
+    this.positions.set(ch.ch, frame.since ?? seq);
     this.sendFrame({ type: 'subscribed', ch: ch.ch, seq, recovered, ...(frame.ref !== undefined && { ref: frame.ref }) });
     this.ack(frame.ref);
     sub.goLive(seq, messages);
@@ -164,12 +187,12 @@ export class Session {
   }
 
   private sendFrame(frame: ServerFrame): void {
-    this.sendRaw(JSON.stringify(frame));
+    this.sendRaw(frame.type, JSON.stringify(frame));
   }
 
-  private sendRaw(frame: Buffer | string): void {
+  private sendRaw(type: ServerFrame['type'], frame: Buffer | string): void {
     if (this.closed) return;
-    if (!this.transport.send(frame)) {
+    if (!this.transport.send(type, frame)) {
       this.fail({ code: 'overloaded', message: 'the connection fell too far behind; resume with since' });
     }
   }

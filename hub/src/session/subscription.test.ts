@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { channelMessage } from '../channels/channel-message.js';
+import { Positions } from './cursor.js';
 import { MAX_PENDING_DURING_SYNC, Subscription } from './subscription.js';
 
 const msg = (seq: number) => channelMessage('metrics:x', seq, 1, Buffer.from(String(seq)));
@@ -7,23 +8,26 @@ const msg = (seq: number) => channelMessage('metrics:x', seq, 1, Buffer.from(Str
 function setup() {
   const sent: number[] = [];
   let overflowed = 0;
+  const positions = new Positions();
   const sub = new Subscription(
     'metrics:x',
+    positions,
     (frame) => sent.push((JSON.parse(frame.toString()) as { seq: number }).seq),
     () => overflowed++,
   );
-  return { sub, sent, overflowed: () => overflowed };
+  return { sub, sent, positions, overflowed: () => overflowed };
 }
 
 describe('Subscription', () => {
   it('joins history and the messages held during sync without gap or duplicate', () => {
-    const { sub, sent } = setup();
+    const { sub, sent, positions } = setup();
     sub.deliver(msg(5));
     sub.deliver(msg(6));
     sub.goLive(5, [msg(3), msg(4), msg(5)]);
     sub.deliver(msg(6));
     sub.deliver(msg(7));
     expect(sent).toEqual([3, 4, 5, 6, 7]);
+    expect(positions.get('metrics:x')).toBe(7);
   });
 
   it('without history, drops what is not newer than the sync position', () => {
@@ -32,6 +36,14 @@ describe('Subscription', () => {
     sub.deliver(msg(10));
     sub.goLive(9, []);
     expect(sent).toEqual([10]);
+  });
+
+  it('moves the position one replayed message at a time', () => {
+    const seen: Array<number | undefined> = [];
+    const positions = new Positions();
+    const sub = new Subscription('metrics:x', positions, () => seen.push(positions.get('metrics:x')), () => undefined);
+    sub.goLive(5, [msg(3), msg(4), msg(5)]);
+    expect(seen).toEqual([3, 4, 5]);
   });
 
   it('gives up when too much piles up during sync', () => {

@@ -1,5 +1,6 @@
 import type { ChannelMessage } from '../channels/channel-message.js';
 import type { ChannelSubscriber } from '../channels/registry.js';
+import type { Positions } from './cursor.js';
 
 /**
  * Live messages held back while a subscription replays history. Past this the
@@ -19,6 +20,7 @@ export class Subscription implements ChannelSubscriber {
 
   constructor(
     readonly ch: string,
+    private readonly positions: Positions,
     private readonly send: (frame: Buffer) => void,
     private readonly overflow: () => void,
   ) {}
@@ -30,8 +32,7 @@ export class Subscription implements ChannelSubscriber {
       return;
     }
     if (msg.seq <= this.lastSeq) return;
-    this.lastSeq = msg.seq;
-    this.send(msg.frame);
+    this.emit(msg);
   }
 
   /**
@@ -41,13 +42,19 @@ export class Subscription implements ChannelSubscriber {
   goLive(seq: number, history: readonly ChannelMessage[]): void {
     const held = this.pending ?? [];
     this.pending = undefined;
-    this.lastSeq = seq;
+    // History first, one position at a time: a cursor taken mid-replay must not claim what is still to come.
     for (const msg of history) this.emit(msg);
+    if (seq > this.lastSeq) {
+      this.lastSeq = seq;
+      this.positions.set(this.ch, seq);
+    }
     for (const msg of held) if (msg.seq > this.lastSeq) this.emit(msg);
   }
 
+  // The position moves before the send, so the frame's cursor (SSE id, poll cursor) already includes it.
   private emit(msg: ChannelMessage): void {
     this.lastSeq = Math.max(this.lastSeq, msg.seq);
+    this.positions.set(this.ch, this.lastSeq);
     this.send(msg.frame);
   }
 }

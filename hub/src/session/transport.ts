@@ -1,4 +1,4 @@
-import type { PulseError, TransportKind } from '../protocol/index.js';
+import type { PulseError, ServerFrame, TransportKind } from '../protocol/index.js';
 
 /**
  * What a session needs from a connection: move frames out and close. Each
@@ -12,7 +12,7 @@ export interface Transport {
    * Queues one serialized frame. Returns false once the peer has fallen so far
    * behind that the session should give up on it.
    */
-  send(frame: Buffer | string): boolean;
+  send(type: ServerFrame['type'], frame: Buffer | string): boolean;
   /** Ends the connection, telling the peer why where the transport can. */
   close(error?: PulseError): void;
 }

@@ -1,28 +1,18 @@
 import WebSocket from 'ws';
 import type { ClientFrame, ServerFrame } from '../protocol/index.js';
+import { FrameQueue } from './frame-queue.js';
 
-/**
- * A raw WebSocket client for tests: server frames queue up in order, and
- * `next` takes (waiting, bounded) the oldest queued frame that matches,
- * leaving the others for later calls.
- */
+/** A raw WebSocket client for tests. */
 export class TestWsClient {
-  /** Every frame received, in order. */
-  readonly frames: ServerFrame[] = [];
-  private readonly queue: ServerFrame[] = [];
-  private waiters: Array<() => void> = [];
+  readonly transport = 'ws' as const;
+  private readonly queue = new FrameQueue();
   closed: { code: number; reason: string } | undefined;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as ServerFrame;
-      this.frames.push(frame);
-      this.queue.push(frame);
-      this.wake();
-    });
+    ws.on('message', (data) => this.queue.push(JSON.parse(data.toString()) as ServerFrame));
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
-      this.wake();
+      this.queue.end(`closed ${code} ${reason.toString()}`);
     });
   }
 
@@ -39,6 +29,10 @@ export class TestWsClient {
     return client;
   }
 
+  get frames(): ServerFrame[] {
+    return this.queue.all;
+  }
+
   send(frame: ClientFrame | Record<string, unknown>): void {
     this.ws.send(JSON.stringify(frame));
   }
@@ -47,23 +41,13 @@ export class TestWsClient {
     this.ws.send(data);
   }
 
-  /** The oldest frame not yet taken that matches. */
-  async next<F extends ServerFrame = ServerFrame>(match: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<F> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.queue.findIndex(match);
-      if (i >= 0) return this.queue.splice(i, 1)[0] as F;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-5))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  next<F extends ServerFrame = ServerFrame>(match: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<F> {
+    return this.queue.next<F>(match, timeoutMs);
+  }
+
+  /** Drops the connection without a close handshake, as a network failure would. */
+  cut(): void {
+    this.ws.terminate();
   }
 
   close(): Promise<void> {
@@ -72,11 +56,5 @@ export class TestWsClient {
       this.ws.once('close', () => resolve());
       this.ws.close();
     });
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
   }
 }

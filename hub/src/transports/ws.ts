@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { WebSocket, type WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES, closeCodeOf, type PulseError, type User } from '../protocol/index.js';
+import { MAX_FRAME_BYTES, closeCodeOf, type PulseError, type ServerFrame, type User } from '../protocol/index.js';
 import type { Session } from '../session/session.js';
 import type { SessionTable } from '../session/session-table.js';
 import type { Transport } from '../session/transport.js';
@@ -21,7 +21,7 @@ class WsTransport implements Transport {
     private readonly maxBufferedBytes: number,
   ) {}
 
-  send(frame: Buffer | string): boolean {
+  send(_type: ServerFrame['type'], frame: Buffer | string): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return true;
     // A Buffer goes out as a text frame: the message was serialized once for every subscriber.
     this.ws.send(frame, { binary: false });
@@ -34,6 +34,45 @@ class WsTransport implements Transport {
   }
 }
 
+/**
+ * WebSocket-level pings from one timer for all sockets. A socket that has not
+ * answered the previous ping by the next one is dead and is terminated, so a
+ * vanished peer is noticed within two intervals.
+ */
+export class WsHeartbeat {
+  private readonly alive = new Map<WebSocket, boolean>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs: number) {
+    this.timer = setInterval(() => this.beat(), intervalMs).unref();
+  }
+
+  add(ws: WebSocket): void {
+    this.alive.set(ws, true);
+    ws.on('pong', () => this.alive.set(ws, true));
+  }
+
+  remove(ws: WebSocket): void {
+    this.alive.delete(ws);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private beat(): void {
+    for (const [ws, alive] of this.alive) {
+      if (!alive) {
+        this.alive.delete(ws);
+        ws.terminate();
+        continue;
+      }
+      this.alive.set(ws, false);
+      ws.ping();
+    }
+  }
+}
+
 export function limitWsPayload(wss: WebSocketServer): void {
   // @hono/node-ws builds its server with ws's 100 MiB default and no option to change it.
   (wss.options as { maxPayload?: number }).maxPayload = MAX_WS_PAYLOAD_BYTES;
@@ -43,6 +82,7 @@ export function limitWsPayload(wss: WebSocketServer): void {
 export function wsRoute(
   upgradeWebSocket: UpgradeWebSocket<WebSocket>,
   sessions: SessionTable,
+  heartbeat: WsHeartbeat,
   maxBufferedBytes: number,
 ): MiddlewareHandler<{ Variables: { user: User } }> {
   return upgradeWebSocket((c) => {
@@ -50,13 +90,15 @@ export function wsRoute(
     let session: Session | undefined;
     return {
       onOpen(_evt, ws) {
-        session = sessions.open(user, new WsTransport(ws.raw!, maxBufferedBytes));
+        heartbeat.add(ws.raw!);
+        session = sessions.open(user, () => new WsTransport(ws.raw!, maxBufferedBytes));
       },
       onMessage(evt) {
         if (typeof evt.data === 'string') session?.receive(evt.data);
         else session?.receive('');
       },
-      onClose() {
+      onClose(_evt, ws) {
+        heartbeat.remove(ws.raw!);
         if (session) sessions.close(session);
       },
     };

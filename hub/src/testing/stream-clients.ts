@@ -1,0 +1,180 @@
+import type { ClientFrame, ServerFrame } from '../protocol/index.js';
+import { FrameQueue } from './frame-queue.js';
+
+/** Sends client frames to an SSE or poll session and returns the HTTP status. */
+async function command(base: string, session: string, body: string): Promise<number> {
+  const res = await fetch(`${base}/api/sessions/${encodeURIComponent(session)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function streamUrl(base: string, path: string, channels: readonly string[], extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams();
+  for (const ch of channels) q.append('ch', ch);
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return `${base}${path}?${q}`;
+}
+
+/** A raw SSE client for tests, reading the stream with fetch as any HTTP client could. */
+export class TestSseClient {
+  readonly transport = 'sse' as const;
+  private readonly queue = new FrameQueue();
+  private readonly aborter = new AbortController();
+  session = '';
+  /** The id of the last event: the cursor to resume from. */
+  lastEventId: string | undefined;
+  /** Every event as received, with its type and id. */
+  readonly events: Array<{ event: string; id: string | undefined; data: string }> = [];
+
+  private constructor(readonly base: string) {}
+
+  static async connect(base: string, channels: readonly string[] = [], opts: { lastEventId?: string; cursorParam?: string } = {}): Promise<TestSseClient> {
+    const client = new TestSseClient(base);
+    const res = await fetch(streamUrl(base, '/api/sse', channels, opts.cursorParam ? { cursor: opts.cursorParam } : {}), {
+      headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
+      signal: client.aborter.signal,
+    });
+    if (res.status !== 200) throw Object.assign(new Error(`SSE refused with ${res.status}: ${await res.text()}`), { status: res.status });
+    void client.read(res.body!);
+    const welcome = await client.next<Extract<ServerFrame, { type: 'welcome' }>>((f) => f.type === 'welcome');
+    client.session = welcome.session;
+    return client;
+  }
+
+  get frames(): ServerFrame[] {
+    return this.queue.all;
+  }
+
+  send(frame: ClientFrame | Record<string, unknown>): Promise<number> {
+    return command(this.base, this.session, JSON.stringify(frame));
+  }
+
+  sendRaw(body: string): Promise<number> {
+    return command(this.base, this.session, body);
+  }
+
+  next<F extends ServerFrame = ServerFrame>(match: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<F> {
+    return this.queue.next<F>(match, timeoutMs);
+  }
+
+  cut(): void {
+    this.aborter.abort();
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value: chunk } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          this.parse(block);
+        }
+      }
+      this.queue.end('stream ended');
+    } catch (err) {
+      this.queue.end(`stream failed: ${String(err)}`);
+    }
+  }
+
+  private parse(block: string): void {
+    let event = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'id') id = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length === 0) return;
+    if (id !== undefined) this.lastEventId = id;
+    this.events.push({ event, id, data: data.join('\n') });
+    this.queue.push(JSON.parse(data.join('\n')) as ServerFrame);
+  }
+}
+
+/** A raw long-poll client for tests: polls in a loop until cut or closed. */
+export class TestPollClient {
+  readonly transport = 'poll' as const;
+  private readonly queue = new FrameQueue();
+  private readonly aborter = new AbortController();
+  session = '';
+  /** The cursor of the last answer. */
+  cursor: string | undefined;
+  /** The HTTP status that ended the loop, if one did. */
+  endStatus: number | undefined;
+
+  private constructor(readonly base: string) {}
+
+  static async connect(base: string, channels: readonly string[] = [], opts: { cursor?: string } = {}): Promise<TestPollClient> {
+    const client = new TestPollClient(base);
+    const res = await fetch(streamUrl(base, '/api/poll', channels, opts.cursor ? { cursor: opts.cursor } : {}));
+    if (res.status !== 200) throw Object.assign(new Error(`poll refused with ${res.status}: ${await res.text()}`), { status: res.status });
+    client.take((await res.json()) as { session: string; cursor: string; frames: ServerFrame[] });
+    void client.loop();
+    return client;
+  }
+
+  get frames(): ServerFrame[] {
+    return this.queue.all;
+  }
+
+  send(frame: ClientFrame | Record<string, unknown>): Promise<number> {
+    return command(this.base, this.session, JSON.stringify(frame));
+  }
+
+  sendRaw(body: string): Promise<number> {
+    return command(this.base, this.session, body);
+  }
+
+  next<F extends ServerFrame = ServerFrame>(match: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<F> {
+    return this.queue.next<F>(match, timeoutMs);
+  }
+
+  cut(): void {
+    this.aborter.abort();
+    this.queue.end('cut');
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+  }
+
+  private take(body: { session: string; cursor: string; frames: ServerFrame[] }): void {
+    this.session = body.session;
+    this.cursor = body.cursor;
+    for (const f of body.frames) this.queue.push(f);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.aborter.signal.aborted) {
+      try {
+        const res = await fetch(`${this.base}/api/poll?session=${encodeURIComponent(this.session)}`, { signal: this.aborter.signal });
+        if (res.status !== 200) {
+          this.endStatus = res.status;
+          await res.arrayBuffer();
+          this.queue.end(`poll answered ${res.status}`);
+          return;
+        }
+        this.take((await res.json()) as { session: string; cursor: string; frames: ServerFrame[] });
+      } catch (err) {
+        this.queue.end(`poll failed: ${String(err)}`);
+        return;
+      }
+    }
+  }
+}

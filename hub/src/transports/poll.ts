@@ -1,0 +1,114 @@
+import type { PulseError, ServerFrame } from '../protocol/index.js';
+import type { Positions } from '../session/cursor.js';
+import type { Transport } from '../session/transport.js';
+
+/** A poll waits at most this long for frames, then answers with none. */
+export const POLL_WAIT_MS = 25_000;
+/** A poll session nobody polls for this long ends. */
+export const POLL_IDLE_MS = 30_000;
+
+export interface PollAnswer {
+  /** `{"session","cursor","frames":[...]}`, built from the queued frames without re-encoding them. */
+  body: string;
+}
+
+/**
+ * Long-poll: frames queue between polls (bounded by bytes), and each poll
+ * takes all of them at once, with the cursor that follows them.
+ */
+export class PollTransport implements Transport {
+  readonly kind = 'poll' as const;
+  private queue: Array<Buffer | string> = [];
+  private queuedBytes = 0;
+  private waiter: ((answer: PollAnswer) => void) | undefined;
+  private waitTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private ended = false;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly sessionId: () => string,
+    private readonly positions: Positions,
+    private readonly maxBufferedBytes: number,
+    /** Called once when the session is over: closed and its last frames taken, or idle too long. */
+    private readonly onEnd: () => void,
+  ) {
+    this.armIdle();
+  }
+
+  send(_type: ServerFrame['type'], frame: Buffer | string): boolean {
+    if (this.ended) return true;
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    this.scheduleFlush();
+    return this.queuedBytes <= this.maxBufferedBytes;
+  }
+
+  close(_error?: PulseError): void {
+    this.closing = true;
+    this.scheduleFlush();
+  }
+
+  /**
+   * One poll: answered at once when frames wait, else when some arrive or
+   * after POLL_WAIT_MS. A newer poll answers an older one still waiting.
+   */
+  poll(signal: AbortSignal): Promise<PollAnswer> {
+    this.answer();
+    clearTimeout(this.idleTimer);
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+      if (this.queue.length > 0 || this.closing) {
+        this.answer();
+        return;
+      }
+      this.waitTimer = setTimeout(() => this.answer(), POLL_WAIT_MS);
+      // A client that went away leaves its frames queued for its next poll.
+      signal.addEventListener('abort', () => {
+        if (this.waiter !== resolve) return;
+        this.waiter = undefined;
+        clearTimeout(this.waitTimer);
+        this.armIdle();
+      });
+    });
+  }
+
+  /** Ends the session now, as when it idled out. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.waitTimer);
+    this.onEnd();
+  }
+
+  private scheduleFlush(): void {
+    if (!this.waiter || this.flushScheduled) return;
+    // Frames fanned out in the same turn of the event loop leave in one answer.
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.answer();
+    });
+  }
+
+  private answer(): void {
+    const resolve = this.waiter;
+    if (!resolve) return;
+    this.waiter = undefined;
+    clearTimeout(this.waitTimer);
+    const frames = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    const body = `{"session":${JSON.stringify(this.sessionId())},"cursor":${JSON.stringify(this.positions.encode())},"frames":[${frames.join(',')}]}`;
+    resolve({ body });
+    if (this.closing) this.end();
+    else this.armIdle();
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.end(), POLL_IDLE_MS);
+  }
+}

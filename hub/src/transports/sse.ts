@@ -1,0 +1,100 @@
+import type { ServerResponse } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
+import type { Positions } from '../session/cursor.js';
+import type { SessionTable } from '../session/session-table.js';
+import type { Transport } from '../session/transport.js';
+import type { AuthEnv } from '../http/auth.js';
+import { errorResponse } from '../http/errors.js';
+import { readStreamRequest } from './stream-request.js';
+
+/** The contract asks for a comment at least every 15 s; proxies drop idle streams sooner or later. */
+export const SSE_KEEPALIVE_MS = 10_000;
+
+/** Tells EventSource how long to wait before it reconnects by itself. */
+const RETRY_MS = 1000;
+
+const END = Buffer.from('\n\n');
+
+/**
+ * Server-Sent Events on a raw Node response: each frame is one event whose id
+ * is the session's cursor after that frame, so `Last-Event-ID` resumes every
+ * channel of the stream. The message frame itself is the shared buffer.
+ */
+export class SseTransport implements Transport {
+  readonly kind = 'sse' as const;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly positions: Positions,
+    private readonly maxBufferedBytes: number,
+  ) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx and some other proxies buffer responses unless told not to.
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: ${RETRY_MS}\n\n`);
+  }
+
+  send(type: ServerFrame['type'], frame: Buffer | string): boolean {
+    if (this.res.writableEnded || this.res.destroyed) return true;
+    this.res.cork();
+    this.res.write(`event: ${type}\nid: ${this.positions.encode()}\ndata: `);
+    this.res.write(frame);
+    this.res.write(END);
+    this.res.uncork();
+    return this.res.writableLength <= this.maxBufferedBytes;
+  }
+
+  keepalive(): void {
+    if (!this.res.writableEnded) this.res.write(': keepalive\n\n');
+  }
+
+  close(error?: PulseError): void {
+    // The error frame went out as an event before this; the close code is only for logs in the stream.
+    if (error) this.res.write(`: closed ${closeCodeOf(error.code)}\n\n`);
+    this.res.end();
+  }
+}
+
+/** Writes the keep-alive comment to every open stream from one timer. */
+export class SseKeepalive {
+  private readonly streams = new Set<SseTransport>();
+  private readonly timer = setInterval(() => {
+    for (const s of this.streams) s.keepalive();
+  }, SSE_KEEPALIVE_MS).unref();
+
+  add(t: SseTransport): void {
+    this.streams.add(t);
+  }
+
+  remove(t: SseTransport): void {
+    this.streams.delete(t);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** `GET /api/sse`: a stream becomes a session of the user the auth middleware found. */
+export function sseRoute(sessions: SessionTable, keepalive: SseKeepalive, maxBufferedBytes: number): MiddlewareHandler<AuthEnv> {
+  return async (c) => {
+    const request = readStreamRequest(c);
+    if (!request.ok) return errorResponse(c, request.error);
+    const res = c.env.outgoing;
+    let transport: SseTransport | undefined;
+    const session = sessions.open(c.get('user'), (positions) => (transport = new SseTransport(res, positions, maxBufferedBytes)));
+    keepalive.add(transport!);
+    res.once('close', () => {
+      keepalive.remove(transport!);
+      sessions.close(session);
+    });
+    session.subscribeAll(request.value.channels, request.value.cursor);
+    return RESPONSE_ALREADY_SENT;
+  };
+}
