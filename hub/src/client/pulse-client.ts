@@ -25,6 +25,10 @@ export interface PulseClientOptions {
   webSocket?: WebSocketFactory;
   /** How to open an EventSource; defaults to the global one (browsers). */
   eventSource?: EventSourceFactory;
+  /** How long a transport may take to welcome before the next one is tried (default OPEN_TIMEOUT_MS). */
+  openTimeoutMs?: number;
+  /** How often a better transport is tried again while on a fallback (default UPGRADE_AFTER_MS). */
+  upgradeAfterMs?: number;
 }
 
 export interface SubscribeOptions {
@@ -136,7 +140,7 @@ export class PulseClient {
     const isProbe = this.current !== undefined;
     let welcomed = false;
     let lastError: ErrorFrame | undefined;
-    const timeout = setTimeout(() => conn.close(), OPEN_TIMEOUT_MS);
+    const timeout = setTimeout(() => conn.close(), this.opts.openTimeoutMs ?? OPEN_TIMEOUT_MS);
     const conn: Connection = connect({
       base: this.base,
       token: this.opts.token,
@@ -188,14 +192,14 @@ export class PulseClient {
     }
     clearTimeout(this.upgradeTimer);
     const rung = this.ladder.findIndex((t) => t.kind === conn.kind);
-    if (rung > 0) this.upgradeTimer = setTimeout(() => this.tryUpgrade(), UPGRADE_AFTER_MS);
+    if (rung > 0) this.upgradeTimer = setTimeout(() => this.tryUpgrade(), this.opts.upgradeAfterMs ?? UPGRADE_AFTER_MS);
   }
 
   private tryUpgrade(): void {
     if (this.stopped || this.probe || !this.current) return;
     this.open(0);
     // A failed probe leaves the current connection alone; try again later.
-    this.upgradeTimer = setTimeout(() => this.tryUpgrade(), UPGRADE_AFTER_MS);
+    this.upgradeTimer = setTimeout(() => this.tryUpgrade(), this.opts.upgradeAfterMs ?? UPGRADE_AFTER_MS);
   }
 
   private retry(error: ErrorFrame | undefined, lastKind?: TransportKind): void {
