@@ -72,3 +72,37 @@ test('serves deep links as the app and missing assets as 404', async ({ request 
   const asset = await request.get(`${hub.url}/_app/immutable/missing.js`);
   expect(asset.status()).toBe(404);
 });
+
+test.describe('transport fallback in the browser', () => {
+  const cases = [
+    { name: 'without WebSocket, stays live over SSE', remove: ['WebSocket'], transport: 'sse', label: 'Server-Sent Events', query: '' },
+    { name: 'without WebSocket and EventSource, stays live over long-poll', remove: ['WebSocket', 'EventSource'], transport: 'poll', label: 'long-poll', query: '' },
+    { name: 'with ?transport=poll, uses long-poll though WebSocket works', remove: [], transport: 'poll', label: 'long-poll', query: '?transport=poll' },
+    { name: 'with ?transport=sse, uses SSE', remove: [], transport: 'sse', label: 'Server-Sent Events', query: '?transport=sse' },
+  ];
+  for (const c of cases) {
+    test(c.name, async ({ page }) => {
+      await page.addInitScript((names: string[]) => {
+        for (const n of names) Reflect.deleteProperty(window, n);
+      }, c.remove);
+      const series = uniqueName(`browser.${c.transport}`);
+      await page.goto(`${hub.url}/${c.query}`);
+      const status = page.getByTestId('connection-status');
+      await expect(status).toHaveAttribute('data-state', 'open', { timeout: 15_000 });
+      await expect(status).toHaveAttribute('data-transport', c.transport);
+      await expect(status).toContainText(c.label);
+
+      const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+      await expect(async () => {
+        service.publish(`metrics.${series}`, '1');
+        await expect(card).toBeVisible({ timeout: 1000 });
+      }).toPass({ timeout: 20_000 });
+      for (const value of [111, 222]) {
+        await expect(async () => {
+          service.publish(`metrics.${series}`, String(value));
+          await expect(card).toHaveAttribute('data-last', String(value), { timeout: 1500 });
+        }).toPass({ timeout: 15_000 });
+      }
+    });
+  }
+});
