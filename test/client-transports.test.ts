@@ -1,28 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EventSource } from 'eventsource';
-import type { NatsConnection } from 'nats';
 import { PulseClient, type ClientStatus, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 import type { ErrorFrame, MessageFrame, TransportKind } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, eventually, sleep, uniqueName } from './helpers.js';
+import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
 
-let nats: TestNats;
-let hub: HubProcess;
-let service: NatsConnection;
 const clients: PulseClient[] = [];
 
-beforeAll(async () => {
-  nats = await startTestNats();
-  hub = await startHubProcess(nats.url);
-  service = await connectService(nats.url);
-});
+const sys = useSystem({ beforeAll, afterAll });
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await service?.close();
-  await hub?.stop();
-  await nats?.stop();
 });
 
 const eventSource = (url: string) => new EventSource(url) as unknown as EventSourceLike;
@@ -53,7 +41,7 @@ function publishing(series: string): () => Promise<void> {
   let on = true;
   const loop = (async () => {
     for (let n = 0; on; n++) {
-      service.publish(`metrics.${series}`, String(n));
+      sys.service.publish(`metrics.${series}`, String(n));
       await sleep(25);
     }
   })();
@@ -64,7 +52,7 @@ function publishing(series: string): () => Promise<void> {
 }
 
 async function history(ch: string): Promise<number[]> {
-  const body = (await (await fetch(`${hub.url}/api/history?ch=${encodeURIComponent(ch)}&limit=2000`)).json()) as { messages: MessageFrame[] };
+  const body = (await (await fetch(`${sys.hub.url}/api/history?ch=${encodeURIComponent(ch)}&limit=2000`)).json()) as { messages: MessageFrame[] };
   return body.messages.map((m) => m.seq!);
 }
 
@@ -80,7 +68,7 @@ function track(client: PulseClient) {
 describe('PulseClient over each transport', () => {
   it.each(['ws', 'sse', 'poll'] as const)('receives live data and settles publishes over %s', async (kind) => {
     const series = uniqueName(`test.lib_${kind}`);
-    const client = new PulseClient({ url: hub.url, transports: [kind], webSocket: (u) => new WebSocket(u) as unknown as WebSocketLike, eventSource });
+    const client = new PulseClient({ url: sys.hub.url, transports: [kind], webSocket: (u) => new WebSocket(u) as unknown as WebSocketLike, eventSource });
     const transports = track(client);
     const seqs: number[] = [];
     client.subscribe(`metrics:${series}`, (m) => seqs.push(m.seq!), { since: 0 });
@@ -96,8 +84,8 @@ describe('PulseClient over each transport', () => {
 describe('transport fallback', () => {
   it('falls back to SSE when WebSocket cannot open, and to long-poll without EventSource', async () => {
     const dead = (url: string) => new WebSocket(url.replace(/:\d+\//, ':1/')) as unknown as WebSocketLike;
-    const toSse = new PulseClient({ url: hub.url, webSocket: dead, eventSource, openTimeoutMs: 1000 });
-    const toPoll = new PulseClient({ url: hub.url, webSocket: dead, openTimeoutMs: 1000 });
+    const toSse = new PulseClient({ url: sys.hub.url, webSocket: dead, eventSource, openTimeoutMs: 1000 });
+    const toPoll = new PulseClient({ url: sys.hub.url, webSocket: dead, openTimeoutMs: 1000 });
     const sseTransports = track(toSse);
     const pollTransports = track(toPoll);
     await eventually(() => (sseTransports.length > 0 && pollTransports.length > 0 ? true : undefined));
@@ -111,7 +99,7 @@ describe('transport fallback', () => {
     const series = uniqueName('test.switch');
     const ch = `metrics:${series}`;
     const ws = switchableWebSocket();
-    const client = new PulseClient({ url: hub.url, webSocket: ws.factory, eventSource, openTimeoutMs: 1000, upgradeAfterMs: 2500 });
+    const client = new PulseClient({ url: sys.hub.url, webSocket: ws.factory, eventSource, openTimeoutMs: 1000, upgradeAfterMs: 2500 });
     const transports = track(client);
     const seqs: number[] = [];
     client.subscribe(ch, (m) => seqs.push(m.seq!), { since: 0 });

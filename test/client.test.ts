@@ -1,59 +1,45 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { NatsConnection } from 'nats';
 import { PulseClient, type ClientStatus, type WebSocketLike } from '@pulse/hub/client';
 import type { MessageFrame } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, eventually, sleep, uniqueName } from './helpers.js';
+import { startHubProcess } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
 
-let nats: TestNats;
-let hub: HubProcess;
-let service: NatsConnection;
 
-beforeAll(async () => {
-  nats = await startTestNats();
-  hub = await startHubProcess(nats.url);
-  service = await connectService(nats.url);
-});
-
-afterAll(async () => {
-  await service?.close();
-  await hub?.stop();
-  await nats?.stop();
-});
+const sys = useSystem({ beforeAll, afterAll });
 
 const nodeWebSocket = (url: string) => new WebSocket(url) as unknown as WebSocketLike;
 
 describe('PulseClient', () => {
-  it('reconnects after the hub is killed and resumes with every seq once, in order', async () => {
+  it('reconnects after the sys.hub is killed and resumes with every seq once, in order', async () => {
     const series = uniqueName('test.client');
     const ch = `metrics:${series}`;
     let publishing = true;
     const publisher = (async () => {
       for (let n = 0; publishing; n++) {
-        service.publish(`metrics.${series}`, String(n));
+        sys.service.publish(`metrics.${series}`, String(n));
         await sleep(25);
       }
     })();
 
-    const client = new PulseClient({ url: hub.url, webSocket: nodeWebSocket });
+    const client = new PulseClient({ url: sys.hub.url, webSocket: nodeWebSocket });
     const states: ClientStatus['state'][] = [];
     client.onStatus((s) => states.push(s.state));
     const seqs: number[] = [];
     client.subscribe(ch, (m: MessageFrame) => seqs.push(m.seq!), { since: 0 });
 
     await eventually(() => (seqs.length >= 2 ? true : undefined));
-    const port = hub.port;
-    await hub.kill('SIGKILL');
+    const port = sys.hub.port;
+    await sys.hub.kill('SIGKILL');
     await sleep(1500);
-    hub = await startHubProcess(nats.url, { PORT: String(port) });
+    sys.hub = await startHubProcess(sys.nats.url, { PORT: String(port) });
     const before = seqs.length;
     await eventually(() => (seqs.length >= before + 2 ? true : undefined), 20_000);
     publishing = false;
     await publisher;
     await sleep(2000);
 
-    const history = (await (await fetch(`${hub.url}/api/history?ch=${ch}&limit=2000`)).json()) as { messages: MessageFrame[] };
+    const history = (await (await fetch(`${sys.hub.url}/api/history?ch=${ch}&limit=2000`)).json()) as { messages: MessageFrame[] };
     await eventually(() => (seqs.length >= history.messages.length ? true : undefined));
     client.close();
 

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { TEST_PASSWORDS } from '@pulse/hub/testing';
+import { startHubProcess, startTestNats, TEST_PASSWORDS, type HubProcess, type TestNats } from '@pulse/hub/testing';
 
 /** A NATS connection as the `service` user, the way a real metric publisher connects. */
 export function connectService(url: string): Promise<NatsConnection> {
@@ -21,4 +21,33 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(everyMs);
   }
+}
+
+export interface System {
+  nats: TestNats;
+  hub: HubProcess;
+  /** A connection as the `service` user, for publishing samples. */
+  service: NatsConnection;
+}
+
+type Hook = (fn: () => Promise<void>) => void;
+
+/**
+ * A real nats-server, hub process and service connection for the tests of one
+ * file, stopped after them even when they fail. Takes the runner's hooks so
+ * vitest and Playwright files share it.
+ */
+export function useSystem(hooks: { beforeAll: Hook; afterAll: Hook }, hubEnv: Record<string, string> = {}): System {
+  const sys = {} as System;
+  hooks.beforeAll(async () => {
+    sys.nats = await startTestNats();
+    sys.hub = await startHubProcess(sys.nats.url, hubEnv);
+    sys.service = await connectService(sys.nats.url);
+  });
+  hooks.afterAll(async () => {
+    await sys.service?.close();
+    await sys.hub?.stop();
+    await sys.nats?.stop();
+  });
+  return sys;
 }

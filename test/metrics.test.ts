@@ -1,31 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatsConnection } from 'nats';
 import type { MessageFrame, Rollup, SubscribedFrame } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, eventually, uniqueName } from './helpers.js';
+import { TestWsClient } from '@pulse/hub/testing';
+import { eventually, uniqueName, useSystem } from './helpers.js';
 
 const QUANTILE_RELATIVE_ERROR = 0.01;
 
-let nats: TestNats;
-let hub: HubProcess;
-let service: NatsConnection;
 const clients: TestWsClient[] = [];
 
-beforeAll(async () => {
-  nats = await startTestNats();
-  hub = await startHubProcess(nats.url);
-  service = await connectService(nats.url);
-});
+const sys = useSystem({ beforeAll, afterAll });
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
-  await service?.close();
-  await hub?.stop();
-  await nats?.stop();
 });
 
 async function client(): Promise<TestWsClient> {
-  const c = await TestWsClient.connect(hub.wsUrl);
+  const c = await TestWsClient.connect(sys.hub.wsUrl);
   clients.push(c);
   return c;
 }
@@ -61,9 +50,9 @@ describe('metrics from NATS to WebSocket', () => {
     const shuffled = values.map((v, i) => ({ v, k: (i * 7919) % 2000 })).sort((a, b) => a.k - b.k).map((x) => x.v);
     const samples = shuffled.map((value, i) => ({ value, ts: t + Math.floor(i / 2) }));
     // Half as a JSON array on the subject, half one by one, to cover each payload shape.
-    service.publish(`metrics.${series}`, JSON.stringify(samples.slice(0, 1000)));
-    for (const s of samples.slice(1000)) service.publish(`metrics.${series}`, JSON.stringify(s));
-    await service.flush();
+    sys.service.publish(`metrics.${series}`, JSON.stringify(samples.slice(0, 1000)));
+    for (const s of samples.slice(1000)) sys.service.publish(`metrics.${series}`, JSON.stringify(s));
+    await sys.service.flush();
 
     const msg = await ws.next<MessageFrame<Rollup>>((f) => f.type === 'message' && f.ch === `metrics:${series}`, 8000);
     const r = msg.data;
@@ -89,10 +78,10 @@ describe('metrics from NATS to WebSocket', () => {
       await ws.next((f) => f.type === 'subscribed' && f.ch === ch);
     }
     const t = nextWindow();
-    service.publish(`metrics.${name},host=a`, JSON.stringify([{ value: 1, ts: t }, { value: 3, ts: t + 1 }]));
+    sys.service.publish(`metrics.${name},host=a`, JSON.stringify([{ value: 1, ts: t }, { value: 3, ts: t + 1 }]));
     // Tags from the payload join those of the subject and are sorted into the key.
-    service.publish(`metrics.${name}`, JSON.stringify({ value: 10, ts: t + 2, tags: { zone: 'eu', host: 'b' } }));
-    await service.flush();
+    sys.service.publish(`metrics.${name}`, JSON.stringify({ value: 10, ts: t + 2, tags: { zone: 'eu', host: 'b' } }));
+    await sys.service.flush();
 
     const got = new Map<string, Rollup>();
     while (got.size < 3) {
@@ -107,27 +96,27 @@ describe('metrics from NATS to WebSocket', () => {
   it('lists series in /api/channels and serves them from /api/history', async () => {
     const series = uniqueName('test.hist');
     const t = nextWindow();
-    service.publish(`metrics.${series}`, JSON.stringify([{ value: 5, ts: t }, { value: 7, ts: t + 1000 }]));
-    await service.flush();
+    sys.service.publish(`metrics.${series}`, JSON.stringify([{ value: 5, ts: t }, { value: 7, ts: t + 1000 }]));
+    await sys.service.flush();
 
     const res = await eventually(async () => {
-      const body = (await (await fetch(`${hub.url}/api/history?ch=metrics:${series}`)).json()) as { messages: MessageFrame<Rollup>[] };
+      const body = (await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${series}`)).json()) as { messages: MessageFrame<Rollup>[] };
       return body.messages.length === 2 ? body : undefined;
     }, 8000, 150);
     expect(res.messages.map((m) => m.data.t)).toEqual([t, t + 1000]);
     expect(res.messages[0]!.seq).toBeLessThan(res.messages[1]!.seq!);
 
-    const after = (await (await fetch(`${hub.url}/api/history?ch=metrics:${series}&since=${res.messages[0]!.seq}`)).json()) as {
+    const after = (await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${series}&since=${res.messages[0]!.seq}`)).json()) as {
       ch: string;
       messages: MessageFrame<Rollup>[];
     };
     expect(after.ch).toBe(`metrics:${series}`);
     expect(after.messages.map((m) => m.seq)).toEqual([res.messages[1]!.seq]);
 
-    const newest = (await (await fetch(`${hub.url}/api/history?ch=metrics:${series}&limit=1`)).json()) as { messages: MessageFrame<Rollup>[] };
+    const newest = (await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${series}&limit=1`)).json()) as { messages: MessageFrame<Rollup>[] };
     expect(newest.messages.map((m) => m.data.t)).toEqual([t + 1000]);
 
-    const channels = (await (await fetch(`${hub.url}/api/channels`)).json()) as { metrics: { ch: string; series: string }[] };
+    const channels = (await (await fetch(`${sys.hub.url}/api/channels`)).json()) as { metrics: { ch: string; series: string }[] };
     expect(channels.metrics).toContainEqual(expect.objectContaining({ ch: `metrics:${series}`, series }));
   });
 });

@@ -1,30 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatsConnection } from 'nats';
 import type { MessageFrame, SubscribedFrame } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, sleep, uniqueName } from './helpers.js';
+import { TestWsClient } from '@pulse/hub/testing';
+import { sleep, uniqueName, useSystem } from './helpers.js';
 
 const SERIES = 12;
 const RUN_MS = 7_000;
 
-let nats: TestNats;
-let hub: HubProcess;
-let service: NatsConnection;
 
-beforeAll(async () => {
-  nats = await startTestNats();
-  hub = await startHubProcess(nats.url);
-  service = await connectService(nats.url);
-});
-
-afterAll(async () => {
-  await service?.close();
-  await hub?.stop();
-  await nats?.stop();
-});
+const sys = useSystem({ beforeAll, afterAll });
 
 async function historySeqs(ch: string): Promise<number[]> {
-  const body = (await (await fetch(`${hub.url}/api/history?ch=${ch}&limit=2000`)).json()) as { messages: MessageFrame[] };
+  const body = (await (await fetch(`${sys.hub.url}/api/history?ch=${ch}&limit=2000`)).json()) as { messages: MessageFrame[] };
   return body.messages.map((m) => m.seq!);
 }
 
@@ -37,7 +23,7 @@ describe('subscribe with since', () => {
     let publishing = true;
     const publisher = (async () => {
       for (let n = 0; publishing; n++) {
-        for (let i = 0; i < SERIES; i++) service.publish(`metrics.${prefix}.s${i}`, JSON.stringify(n));
+        for (let i = 0; i < SERIES; i++) sys.service.publish(`metrics.${prefix}.s${i}`, JSON.stringify(n));
         await sleep(20);
       }
     })();
@@ -49,7 +35,7 @@ describe('subscribe with since', () => {
     // Reconnect over and over, each time resuming every channel from the last seq seen.
     while (Date.now() < deadline) {
       round++;
-      const ws = await TestWsClient.connect(hub.wsUrl);
+      const ws = await TestWsClient.connect(sys.hub.wsUrl);
       for (const ch of channels) ws.send({ type: 'subscribe', ch, since: positions.get(ch) });
       for (let i = 0; i < SERIES; i++) {
         const s = await ws.next<SubscribedFrame>((f) => f.type === 'subscribed');
@@ -71,7 +57,7 @@ describe('subscribe with since', () => {
 
     // A last resume after publishing stopped picks up the tail.
     await sleep(1500);
-    const ws = await TestWsClient.connect(hub.wsUrl);
+    const ws = await TestWsClient.connect(sys.hub.wsUrl);
     for (const ch of channels) ws.send({ type: 'subscribe', ch, since: positions.get(ch) });
     const subscribed = new Map<string, SubscribedFrame>();
     for (let i = 0; i < SERIES; i++) {
@@ -100,8 +86,8 @@ describe('subscribe with since', () => {
 
   it('answers recovered:true with nothing to replay when since is the latest seq', async () => {
     const series = uniqueName('test.latest');
-    service.publish(`metrics.${series}`, '1');
-    const ws = await TestWsClient.connect(hub.wsUrl);
+    sys.service.publish(`metrics.${series}`, '1');
+    const ws = await TestWsClient.connect(sys.hub.wsUrl);
     let seq = 0;
     for (let i = 0; i < 40 && seq === 0; i++) {
       await sleep(150);

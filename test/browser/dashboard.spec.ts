@@ -1,29 +1,15 @@
 import { expect, test } from '@playwright/test';
-import type { NatsConnection } from 'nats';
-import { startHubProcess, startTestNats, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, uniqueName } from '../helpers.js';
+import { startHubProcess, startTestNats } from '@pulse/hub/testing';
+import { uniqueName, useSystem } from '../helpers.js';
 
-let nats: TestNats;
-let hub: HubProcess;
-let service: NatsConnection;
 
-test.beforeAll(async () => {
-  nats = await startTestNats();
-  hub = await startHubProcess(nats.url);
-  service = await connectService(nats.url);
-});
-
-test.afterAll(async () => {
-  await service?.close();
-  await hub?.stop();
-  await nats?.stop();
-});
+const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
 
 test('a metric published on NATS appears on a live chart', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(hub.url);
+  await page.goto(sys.hub.url);
   const status = page.getByTestId('connection-status');
   await expect(status).toHaveAttribute('data-state', 'open');
   await expect(status).toHaveAttribute('data-transport', 'ws');
@@ -34,7 +20,7 @@ test('a metric published on NATS appears on a live chart', async ({ page }) => {
   const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
   let value = 10;
   await expect(async () => {
-    service.publish(`metrics.${series}`, JSON.stringify(value));
+    sys.service.publish(`metrics.${series}`, JSON.stringify(value));
     await expect(card).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
 
@@ -43,7 +29,7 @@ test('a metric published on NATS appears on a live chart', async ({ page }) => {
   await card.locator('canvas').evaluate((c) => c.setAttribute('data-marked', 'yes'));
   value = 4242;
   await expect(async () => {
-    service.publish(`metrics.${series}`, JSON.stringify(value));
+    sys.service.publish(`metrics.${series}`, JSON.stringify(value));
     await expect(card).toHaveAttribute('data-last', String(value), { timeout: 1500 });
   }).toPass({ timeout: 15_000 });
   expect(Number(await card.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
@@ -66,10 +52,10 @@ test('shows a helpful empty state before any metric exists', async ({ page }) =>
 });
 
 test('serves deep links as the app and missing assets as 404', async ({ request }) => {
-  const deep = await request.get(`${hub.url}/some/deep/link`);
+  const deep = await request.get(`${sys.hub.url}/some/deep/link`);
   expect(deep.status()).toBe(200);
   expect(await deep.text()).toContain('<html');
-  const asset = await request.get(`${hub.url}/_app/immutable/missing.js`);
+  const asset = await request.get(`${sys.hub.url}/_app/immutable/missing.js`);
   expect(asset.status()).toBe(404);
 });
 
@@ -86,7 +72,7 @@ test.describe('transport fallback in the browser', () => {
         for (const n of names) Reflect.deleteProperty(window, n);
       }, c.remove);
       const series = uniqueName(`browser.${c.transport}`);
-      await page.goto(`${hub.url}/${c.query}`);
+      await page.goto(`${sys.hub.url}/${c.query}`);
       const status = page.getByTestId('connection-status');
       await expect(status).toHaveAttribute('data-state', 'open', { timeout: 15_000 });
       await expect(status).toHaveAttribute('data-transport', c.transport);
@@ -94,12 +80,12 @@ test.describe('transport fallback in the browser', () => {
 
       const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
       await expect(async () => {
-        service.publish(`metrics.${series}`, '1');
+        sys.service.publish(`metrics.${series}`, '1');
         await expect(card).toBeVisible({ timeout: 1000 });
       }).toPass({ timeout: 20_000 });
       for (const value of [111, 222]) {
         await expect(async () => {
-          service.publish(`metrics.${series}`, String(value));
+          sys.service.publish(`metrics.${series}`, String(value));
           await expect(card).toHaveAttribute('data-last', String(value), { timeout: 1500 });
         }).toPass({ timeout: 15_000 });
       }

@@ -1,48 +1,34 @@
 import { expect, test } from '@playwright/test';
-import type { NatsConnection } from 'nats';
 import type { MessageFrame } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, sleep, uniqueName } from '../helpers.js';
+import { startHubProcess } from '@pulse/hub/testing';
+import { sleep, uniqueName, useSystem } from '../helpers.js';
 
-let nats: TestNats;
-let hub: HubProcess;
-let service: NatsConnection;
 
-test.beforeAll(async () => {
-  nats = await startTestNats();
-  hub = await startHubProcess(nats.url);
-  service = await connectService(nats.url);
-});
-
-test.afterAll(async () => {
-  await service?.close();
-  await hub?.stop();
-  await nats?.stop();
-});
+const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
 
 for (const transport of ['ws', 'sse', 'poll'] as const) {
-  test(`the chart loses and repeats nothing when the hub is killed mid-stream (${transport})`, async ({ page }) => {
+  test(`the chart loses and repeats nothing when the sys.hub is killed mid-stream (${transport})`, async ({ page }) => {
     const series = uniqueName(`browser.kill_${transport}`);
     let on = true;
     const publisher = (async () => {
       for (let n = 0; on; n++) {
-        service.publish(`metrics.${series}`, String(n % 50));
+        sys.service.publish(`metrics.${series}`, String(n % 50));
         await sleep(50);
       }
     })();
     try {
-      await page.goto(`${hub.url}/?transport=${transport}`);
+      await page.goto(`${sys.hub.url}/?transport=${transport}`);
       const status = page.getByTestId('connection-status');
       await expect(status).toHaveAttribute('data-transport', transport);
       const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
       await expect(card).toBeVisible({ timeout: 20_000 });
       await expect.poll(async () => Number(await card.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
 
-      const port = hub.port;
-      await hub.kill('SIGKILL');
+      const port = sys.hub.port;
+      await sys.hub.kill('SIGKILL');
       await expect(status).toHaveAttribute('data-state', 'reconnecting', { timeout: 15_000 });
       await expect(status).toContainText('Reconnecting');
-      hub = await startHubProcess(nats.url, { PORT: String(port) });
+      sys.hub = await startHubProcess(sys.nats.url, { PORT: String(port) });
       await expect(status).toHaveAttribute('data-state', 'open', { timeout: 20_000 });
       await expect(status).toHaveAttribute('data-transport', transport);
       const before = Number(await card.getAttribute('data-points'));
@@ -52,7 +38,7 @@ for (const transport of ['ws', 'sse', 'poll'] as const) {
       await publisher;
     }
     await sleep(1500);
-    const history = (await (await fetch(`${hub.url}/api/history?ch=metrics:${encodeURIComponent(series)}&limit=2000`)).json()) as { messages: MessageFrame[] };
+    const history = (await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${encodeURIComponent(series)}&limit=2000`)).json()) as { messages: MessageFrame[] };
     // Every stored rollup reached the chart exactly once: the card counts what it took.
     const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
     await expect.poll(async () => Number(await card.getAttribute('data-points')), { timeout: 10_000 }).toBe(history.messages.length);

@@ -15,31 +15,13 @@ function streamUrl(base: string, path: string, channels: readonly string[], extr
   return `${base}${path}?${q}`;
 }
 
-/** A raw SSE client for tests, reading the stream with fetch as any HTTP client could. */
-export class TestSseClient {
-  readonly transport = 'sse' as const;
-  private readonly queue = new FrameQueue();
-  private readonly aborter = new AbortController();
+/** What the SSE and poll test clients share: a session id, commands over POST, queued frames. */
+abstract class StreamSessionClient {
+  protected readonly queue = new FrameQueue();
+  protected readonly aborter = new AbortController();
   session = '';
-  /** The id of the last event: the cursor to resume from. */
-  lastEventId: string | undefined;
-  /** Every event as received, with its type and id. */
-  readonly events: Array<{ event: string; id: string | undefined; data: string }> = [];
 
-  private constructor(readonly base: string) {}
-
-  static async connect(base: string, channels: readonly string[] = [], opts: { lastEventId?: string; cursorParam?: string } = {}): Promise<TestSseClient> {
-    const client = new TestSseClient(base);
-    const res = await fetch(streamUrl(base, '/api/sse', channels, opts.cursorParam ? { cursor: opts.cursorParam } : {}), {
-      headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
-      signal: client.aborter.signal,
-    });
-    if (res.status !== 200) throw Object.assign(new Error(`SSE refused with ${res.status}: ${await res.text()}`), { status: res.status });
-    void client.read(res.body!);
-    const welcome = await client.next<Extract<ServerFrame, { type: 'welcome' }>>((f) => f.type === 'welcome');
-    client.session = welcome.session;
-    return client;
-  }
+  constructor(readonly base: string) {}
 
   get frames(): ServerFrame[] {
     return this.queue.all;
@@ -57,12 +39,36 @@ export class TestSseClient {
     return this.queue.next<F>(match, timeoutMs);
   }
 
+  /** Drops the connection, as a network failure would. */
   cut(): void {
     this.aborter.abort();
+    this.queue.end('cut');
   }
 
   async close(): Promise<void> {
     this.cut();
+  }
+}
+
+/** A raw SSE client for tests, reading the stream with fetch as any HTTP client could. */
+export class TestSseClient extends StreamSessionClient {
+  readonly transport = 'sse' as const;
+  /** The id of the last event: the cursor to resume from. */
+  lastEventId: string | undefined;
+  /** Every event as received, with its type and id. */
+  readonly events: Array<{ event: string; id: string | undefined; data: string }> = [];
+
+  static async connect(base: string, channels: readonly string[] = [], opts: { lastEventId?: string; cursorParam?: string } = {}): Promise<TestSseClient> {
+    const client = new TestSseClient(base);
+    const res = await fetch(streamUrl(base, '/api/sse', channels, opts.cursorParam ? { cursor: opts.cursorParam } : {}), {
+      headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
+      signal: client.aborter.signal,
+    });
+    if (res.status !== 200) throw Object.assign(new Error(`SSE refused with ${res.status}: ${await res.text()}`), { status: res.status });
+    void client.read(res.body!);
+    const welcome = await client.next<Extract<ServerFrame, { type: 'welcome' }>>((f) => f.type === 'welcome');
+    client.session = welcome.session;
+    return client;
   }
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
@@ -108,17 +114,12 @@ export class TestSseClient {
 }
 
 /** A raw long-poll client for tests: polls in a loop until cut or closed. */
-export class TestPollClient {
+export class TestPollClient extends StreamSessionClient {
   readonly transport = 'poll' as const;
-  private readonly queue = new FrameQueue();
-  private readonly aborter = new AbortController();
-  session = '';
   /** The cursor of the last answer. */
   cursor: string | undefined;
   /** The HTTP status that ended the loop, if one did. */
   endStatus: number | undefined;
-
-  private constructor(readonly base: string) {}
 
   static async connect(base: string, channels: readonly string[] = [], opts: { cursor?: string } = {}): Promise<TestPollClient> {
     const client = new TestPollClient(base);
@@ -127,31 +128,6 @@ export class TestPollClient {
     client.take((await res.json()) as { session: string; cursor: string; frames: ServerFrame[] });
     void client.loop();
     return client;
-  }
-
-  get frames(): ServerFrame[] {
-    return this.queue.all;
-  }
-
-  send(frame: ClientFrame | Record<string, unknown>): Promise<number> {
-    return command(this.base, this.session, JSON.stringify(frame));
-  }
-
-  sendRaw(body: string): Promise<number> {
-    return command(this.base, this.session, body);
-  }
-
-  next<F extends ServerFrame = ServerFrame>(match: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<F> {
-    return this.queue.next<F>(match, timeoutMs);
-  }
-
-  cut(): void {
-    this.aborter.abort();
-    this.queue.end('cut');
-  }
-
-  async close(): Promise<void> {
-    this.cut();
   }
 
   private take(body: { session: string; cursor: string; frames: ServerFrame[] }): void {
