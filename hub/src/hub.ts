@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection, Subscription } from 'nats';
-import type { PulseError } from './protocol/index.js';
+import type { ChannelKind, PulseError } from './protocol/index.js';
 import { BusState } from './bus/connect.js';
 import { LiveFeed } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
@@ -27,7 +27,7 @@ export class Hub {
   readonly stats = new Stats();
   readonly registry = new ChannelRegistry();
   readonly sessions: SessionTable;
-  readonly sources: { metrics: ChannelSource };
+  readonly sources: Partial<Record<ChannelKind, ChannelSource>>;
   readonly bus: BusState;
   readonly log = new ThrottledLog(LOG_INTERVAL_MS);
   readonly js: JetStreamClient;

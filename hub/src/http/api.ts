@@ -9,6 +9,7 @@ import type { Identity } from '../auth/identity.js';
 
 export const HISTORY_DEFAULT_LIMIT = 100;
 export const HISTORY_MAX_LIMIT = 2000;
+const CHANNELS_CACHE_MS = 1000;
 
 /** The read side of the HTTP API: history and the list of channels. */
 export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
@@ -22,7 +23,7 @@ export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
     const limit = optionalInt(c.req.query('limit'), 'limit', 1, HISTORY_MAX_LIMIT);
     if (!since.ok) return errorResponse(c, since.error);
     if (!limit.ok) return errorResponse(c, limit.error);
-    const source = hub.sources[ch.value.kind as 'metrics'];
+    const source = hub.sources[ch.value.kind];
     if (!source) return errorResponse(c, { code: 'not_found', message: `${ch.value.kind} channels are not served by this hub yet` });
     const messages = await source.history(ch.value, since.value, limit.value ?? HISTORY_DEFAULT_LIMIT);
     if (!messages.ok) return errorResponse(c, messages.error);
@@ -31,17 +32,27 @@ export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
     return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
+  // Every open dashboard asks every few seconds: one stream-info request serves them all for a while.
+  let channels: { at: number; body: Promise<string> } | undefined;
   api.get('/channels', async (c) => {
-    const info = await hub.jsm.streams.info(ROLLUPS_STREAM, { subjects_filter: `${ROLLUPS_SUBJECT_PREFIX}>` });
-    const subjects = info.state.subjects ?? {};
-    const metrics = Object.keys(subjects)
-      .map((s) => s.slice(ROLLUPS_SUBJECT_PREFIX.length))
-      .sort()
-      .map((series) => ({ ch: `metrics:${series}`, series, messages: subjects[`${ROLLUPS_SUBJECT_PREFIX}${series}`] }));
-    return c.json({ metrics, rooms: [] });
+    if (!channels || Date.now() - channels.at > CHANNELS_CACHE_MS) {
+      channels = { at: Date.now(), body: listChannels(hub) };
+      channels.body.catch(() => (channels = undefined));
+    }
+    return c.body(await channels.body, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
   return api;
+}
+
+async function listChannels(hub: Hub): Promise<string> {
+  const info = await hub.jsm.streams.info(ROLLUPS_STREAM, { subjects_filter: `${ROLLUPS_SUBJECT_PREFIX}>` });
+  const subjects = info.state.subjects ?? {};
+  const metrics = Object.keys(subjects)
+    .map((s) => s.slice(ROLLUPS_SUBJECT_PREFIX.length))
+    .sort()
+    .map((series) => ({ ch: `metrics:${series}`, series, messages: subjects[`${ROLLUPS_SUBJECT_PREFIX}${series}`] }));
+  return JSON.stringify({ metrics, rooms: [] });
 }
 
 function readableChannel(raw: string | undefined, user: AuthEnv['Variables']['user']): Result<ChannelName> {

@@ -75,6 +75,11 @@ export class Session {
     for (const f of frames) this.receive(JSON.stringify(f));
   }
 
+  /** Frames are JSON text; a binary frame is answered, not guessed at. */
+  receiveBinary(): void {
+    if (!this.closed) this.reject({ code: 'bad_request', message: 'binary frames are not supported: send each frame as JSON text' });
+  }
+
   /** One text frame from the client. Never throws; bad input becomes an `error` frame. */
   receive(raw: string): void {
     if (this.closed) return;

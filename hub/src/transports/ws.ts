@@ -95,7 +95,7 @@ export function wsRoute(
       },
       onMessage(evt) {
         if (typeof evt.data === 'string') session?.receive(evt.data);
-        else session?.receive('');
+        else session?.receiveBinary();
       },
       onClose(_evt, ws) {
         heartbeat.remove(ws.raw!);
