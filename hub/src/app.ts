@@ -11,6 +11,8 @@ import { WsHeartbeat, limitWsPayload, wsRoute } from './transports/ws.js';
 import { SseKeepalive, sseRoute } from './transports/sse.js';
 import { pollRoute } from './transports/poll-route.js';
 import { sessionCommands } from './http/session-commands.js';
+import { loginRoute } from './http/login.js';
+import { originGuard } from './http/origins.js';
 
 /** The HTTP surface of PROTOCOL.md over one Hub. */
 export function createApp(hub: Hub) {
@@ -20,12 +22,17 @@ export function createApp(hub: Hub) {
   limitWsPayload(nodeWs.wss);
 
   app.route('/', opsRoutes(hub));
+  const origins = originGuard(hub.config.corsOrigins);
+  app.use('/ws', origins);
+  app.use('/api/*', origins);
+  if (hub.config.allowAnonymous) app.route('/api/login', loginRoute(identity));
   const keepalive = new SseKeepalive();
   const heartbeat = new WsHeartbeat(hub.config.wsPingMs);
   const auth = authenticate(identity);
   app.get('/ws', auth, wsRoute(nodeWs.upgradeWebSocket, hub.sessions, heartbeat, hub.config.maxBufferedBytes));
-  app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, hub.config.maxBufferedBytes));
-  app.get('/api/poll', auth, pollRoute(hub.sessions, hub.config.maxBufferedBytes));
+  const streamLimits = { maxChannels: hub.config.limits.subscriptionsPerSession, maxBufferedBytes: hub.config.maxBufferedBytes };
+  app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, streamLimits));
+  app.get('/api/poll', auth, pollRoute(hub.sessions, streamLimits));
   app.post('/api/sessions/:id', auth, sessionCommands(hub.sessions));
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));

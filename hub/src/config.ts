@@ -24,6 +24,22 @@ export interface Config {
   maxBufferedBytes: number;
   /** WebSocket ping interval; a peer silent for two of them is dropped. */
   wsPingMs: number;
+  /** Browser origins allowed besides the hub's own; `*` allows any. */
+  corsOrigins: string[];
+  limits: Limits;
+}
+
+/** Every limit a client can run into, each answered with its contract code and counted in /metrics. */
+export interface Limits {
+  /** Channels one session may subscribe to (`forbidden` past it). */
+  subscriptionsPerSession: number;
+  /** Open sessions of one signed-in user (`rate_limited` past it). */
+  sessionsPerUser: number;
+  /** Open sessions of this hub (503 `overloaded` past it). */
+  connections: number;
+  /** Sustained client publishes per second per session, and the burst allowed above it (`rate_limited`). */
+  publishPerSecond: number;
+  publishBurst: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +69,14 @@ export function loadConfig(env: Env = process.env): Config {
     rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
     maxBufferedBytes: int(env, 'HUB_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     wsPingMs: int(env, 'HUB_WS_PING_MS', 15_000, 100, 15_000),
+    corsOrigins: (env.HUB_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    limits: {
+      subscriptionsPerSession: int(env, 'HUB_MAX_SUBSCRIPTIONS', 200, 1, 10_000),
+      sessionsPerUser: int(env, 'HUB_MAX_SESSIONS_PER_USER', 20, 1, 10_000),
+      connections: int(env, 'HUB_MAX_CONNECTIONS', 20_000, 1, 1_000_000),
+      publishPerSecond: int(env, 'HUB_PUBLISH_RATE', 20, 1, 100_000),
+      publishBurst: int(env, 'HUB_PUBLISH_BURST', 40, 1, 100_000),
+    },
   };
 }
 

@@ -48,9 +48,12 @@ export class Hub {
     this.sources = { metrics: new RollupChannels(rollupStore) };
 
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
+    const limitHits = (limit: string) => this.stats.counter('pulse_limit_hits_total', 'Requests and frames refused by a limit, by limit', { limit });
     this.sessions = new SessionTable({
       registry: this.registry,
       sources: this.sources,
+      limits: config.limits,
+      onLimit: (kind) => limitHits(kind).inc(),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
       onSyncFailure: (ch, err) => this.log.warn('history', `reading ${ch} failed: ${String(err)}`),
     });

@@ -3,6 +3,19 @@ import { sign, verify } from 'hono/jwt';
 import { fail, ok, type Result, type Role, type User } from '../protocol/index.js';
 
 const ROLES: readonly Role[] = ['viewer', 'player', 'admin', 'service'];
+const ANONYMOUS_PREFIX = 'anon-';
+
+/** Who a request or connection speaks for, and until when its token holds. */
+export interface Caller {
+  user: User;
+  /** Milliseconds since the epoch; absent for anonymous viewers and tokens without `exp`. */
+  expiresAt?: number;
+}
+
+/** Anonymous viewers are recognisable by their generated id, which no token may claim. */
+export function isAnonymous(user: User): boolean {
+  return user.id.startsWith(ANONYMOUS_PREFIX);
+}
 
 export interface IdentityOptions {
   secret: string;
@@ -20,9 +33,9 @@ export class Identity {
     return this.opts.allowAnonymous;
   }
 
-  async authenticate(token: string | undefined): Promise<Result<User>> {
+  async authenticate(token: string | undefined): Promise<Result<Caller>> {
     if (!token) {
-      if (this.opts.allowAnonymous) return ok(anonymousViewer());
+      if (this.opts.allowAnonymous) return ok({ user: anonymousViewer() });
       return fail('unauthorized', 'a token is required: pass ?token= or Authorization: Bearer');
     }
     let claims: Record<string, unknown>;
@@ -31,10 +44,12 @@ export class Identity {
     } catch (err) {
       return fail('unauthorized', `token refused: ${err instanceof Error ? err.name.replace(/^Jwt/, '') : 'invalid'}`);
     }
-    const { sub, name, role } = claims;
+    const { sub, name, role, exp } = claims;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) return fail('unauthorized', 'token has no valid sub');
+    if (sub.startsWith(ANONYMOUS_PREFIX)) return fail('unauthorized', `token sub may not start with ${ANONYMOUS_PREFIX}`);
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return fail('unauthorized', 'token has no valid role');
-    return ok({ id: sub, name: typeof name === 'string' && name ? name.slice(0, 100) : sub, role: role as Role });
+    const user: User = { id: sub, name: typeof name === 'string' && name ? name.slice(0, 100) : sub, role: role as Role };
+    return ok({ user, ...(typeof exp === 'number' && { expiresAt: exp * 1000 }) });
   }
 
   /** Signs a token for a user, valid for `ttlSeconds`. */
@@ -45,7 +60,7 @@ export class Identity {
 }
 
 function anonymousViewer(): User {
-  const id = `anon-${randomBytes(6).toString('hex')}`;
+  const id = `${ANONYMOUS_PREFIX}${randomBytes(6).toString('hex')}`;
   return { id, name: `Anonymous ${id.slice(5, 9)}`, role: 'viewer' };
 }
 

@@ -1,4 +1,5 @@
-import type { TransportKind, User } from '../protocol/index.js';
+import type { PulseError, TransportKind, User } from '../protocol/index.js';
+import { isAnonymous } from '../auth/identity.js';
 import { Positions } from './cursor.js';
 import { Session, type SessionContext } from './session.js';
 import type { Transport } from './transport.js';
@@ -10,25 +11,54 @@ const REMEMBERED_ENDED = 10_000;
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
   private readonly ended = new Set<string>();
+  private readonly perUser = new Map<string, number>();
+  private readonly expiries = new Map<Session, NodeJS.Timeout>();
 
   constructor(private readonly ctx: SessionContext) {}
+
+  /** Whether one more session of this user fits, checked before a transport is set up. */
+  admit(user: User): PulseError | undefined {
+    const { connections, sessionsPerUser } = this.ctx.limits;
+    if (this.sessions.size >= connections) {
+      this.ctx.onLimit('connections');
+      return { code: 'overloaded', message: 'this hub is full; try again later or another hub' };
+    }
+    // Anonymous viewers get a fresh id per connection, so only signed-in users are counted.
+    if (!isAnonymous(user) && (this.perUser.get(user.id) ?? 0) >= sessionsPerUser) {
+      this.ctx.onLimit('sessions_per_user');
+      return { code: 'rate_limited', message: `at most ${sessionsPerUser} open sessions per user` };
+    }
+    return undefined;
+  }
 
   /**
    * Opens a session over the transport `connect` builds. The transport gets
    * the session's positions first, for the cursors it writes (SSE ids, poll
    * cursors).
    */
-  open(user: User, connect: (positions: Positions) => Transport): Session {
+  open(user: User, connect: (positions: Positions) => Transport, expiresAt?: number): Session {
     const positions = new Positions();
     const session = new Session(user, connect(positions), this.ctx, positions);
     this.sessions.set(session.id, session);
+    this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
     session.start();
+    if (expiresAt !== undefined) {
+      // The token ends the session when it expires, so the client comes back with a fresh one.
+      const timer = setTimeout(() => session.fail({ code: 'unauthorized', message: 'token expired; reconnect with a fresh token' }), Math.max(0, expiresAt - Date.now()));
+      timer.unref();
+      this.expiries.set(session, timer);
+    }
     return session;
   }
 
   close(session: Session): void {
     session.end();
+    clearTimeout(this.expiries.get(session));
+    this.expiries.delete(session);
     if (!this.sessions.delete(session.id)) return;
+    const n = (this.perUser.get(session.user.id) ?? 1) - 1;
+    if (n > 0) this.perUser.set(session.user.id, n);
+    else this.perUser.delete(session.user.id);
     this.ended.add(session.id);
     if (this.ended.size > REMEMBERED_ENDED) this.ended.delete(this.ended.values().next().value!);
   }

@@ -12,17 +12,24 @@ import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSource } from '../channels/source.js';
 import type { Transport } from './transport.js';
 import { Positions } from './cursor.js';
+import { TokenBucket } from './token-bucket.js';
+import type { Limits } from '../config.js';
 import { parseClientFrame } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
 import { Subscription } from './subscription.js';
 
-export const MAX_SUBSCRIPTIONS_PER_SESSION = 200;
+/** A session refused more publishes than this within ABUSE_WINDOW_MS is closed, not just refused. */
+const ABUSE_WINDOW_MS = 10_000;
+
+export type LimitKind = 'frame_size' | 'subscriptions' | 'publish_rate' | 'publish_abuse' | 'sessions_per_user' | 'connections';
 
 export interface SessionContext {
   registry: ChannelRegistry;
   /** Channel kinds this hub serves; a kind without a source answers `not_found`. */
   sources: Partial<Record<ChannelName['kind'], ChannelSource>>;
+  limits: Limits;
   onClientError(error: PulseError): void;
+  onLimit(kind: LimitKind): void;
   onSyncFailure(ch: string, err: unknown): void;
 }
 
@@ -34,6 +41,9 @@ export interface SessionContext {
 export class Session {
   readonly id: string;
   private readonly subs = new Map<string, Subscription>();
+  private readonly publishes: TokenBucket;
+  private refusedSince = 0;
+  private refused = 0;
   private closed = false;
 
   constructor(
@@ -44,6 +54,7 @@ export class Session {
     id?: string,
   ) {
     this.id = id ?? randomBytes(12).toString('base64url');
+    this.publishes = new TokenBucket(ctx.limits.publishPerSecond, ctx.limits.publishBurst, Date.now());
   }
 
   get transportKind(): Transport['kind'] {
@@ -85,6 +96,7 @@ export class Session {
     if (this.closed) return;
     const parsed = parseClientFrame(raw);
     if (!parsed.ok) {
+      if (parsed.error.code === 'too_large') this.ctx.onLimit('frame_size');
       this.reject(parsed.error, parsed.ref);
       return;
     }
@@ -127,6 +139,7 @@ export class Session {
         return;
       }
       case 'publish': {
+        if (!this.publishes.take(Date.now())) return this.refusePublish(frame.ref);
         const ch = parseChannel(frame.ch);
         if (!ch.ok) return this.reject(ch.error, frame.ref, frame.ch);
         const allowed = canPublish(this.user, ch.value);
@@ -144,8 +157,10 @@ export class Session {
     if (!allowed.ok) return this.reject(allowed.error, frame.ref, ch.ch);
     const source = this.ctx.sources[ch.kind];
     if (!source) return this.reject({ code: 'not_found', message: `${ch.kind} channels are not served by this hub yet` }, frame.ref, ch.ch);
-    if (!this.subs.has(ch.ch) && this.subs.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
-      return this.reject({ code: 'forbidden', message: `at most ${MAX_SUBSCRIPTIONS_PER_SESSION} subscriptions per session` }, frame.ref, ch.ch);
+    const max = this.ctx.limits.subscriptionsPerSession;
+    if (!this.subs.has(ch.ch) && this.subs.size >= max) {
+      this.ctx.onLimit('subscriptions');
+      return this.reject({ code: 'forbidden', message: `at most ${max} subscriptions per session` }, frame.ref, ch.ch);
     }
 
     // A repeated subscribe restarts the channel from the new position.
@@ -180,6 +195,22 @@ export class Session {
     this.sendFrame({ type: 'subscribed', ch: ch.ch, seq, recovered, ...(frame.ref !== undefined && { ref: frame.ref }) });
     this.ack(frame.ref);
     sub.goLive(seq, messages);
+  }
+
+  /** A short burst over the rate is refused frame by frame; keeping it up ends the session. */
+  private refusePublish(ref: string | undefined): void {
+    const now = Date.now();
+    if (now - this.refusedSince > ABUSE_WINDOW_MS) {
+      this.refusedSince = now;
+      this.refused = 0;
+    }
+    this.ctx.onLimit('publish_rate');
+    if (++this.refused > this.ctx.limits.publishBurst) {
+      this.ctx.onLimit('publish_abuse');
+      this.fail({ code: 'rate_limited', message: 'too many publishes for too long; the session is closed' });
+      return;
+    }
+    this.reject({ code: 'rate_limited', message: `at most ${this.ctx.limits.publishPerSecond} publishes per second (bursts of ${this.ctx.limits.publishBurst})` }, ref);
   }
 
   private ack(ref: string | undefined): void {

@@ -4,7 +4,7 @@ import { errorResponse } from '../http/errors.js';
 import type { Session } from '../session/session.js';
 import type { SessionTable } from '../session/session-table.js';
 import { PollTransport } from './poll.js';
-import { readStreamRequest } from './stream-request.js';
+import { readStreamRequest, type StreamLimits } from './stream-request.js';
 import { ownsSession } from './session-owner.js';
 
 /**
@@ -12,7 +12,7 @@ import { ownsSession } from './session-owner.js';
  * `cursor` where given) and answers at once with its welcome; with it, waits
  * for that session's next frames.
  */
-export function pollRoute(sessions: SessionTable, maxBufferedBytes: number): MiddlewareHandler<AuthEnv> {
+export function pollRoute(sessions: SessionTable, limits: StreamLimits): MiddlewareHandler<AuthEnv> {
   const polls = new Map<string, PollTransport>();
 
   return async (c) => {
@@ -28,16 +28,22 @@ export function pollRoute(sessions: SessionTable, maxBufferedBytes: number): Mid
       }
       if (!ownsSession(c.get('user'), session)) return errorResponse(c, { code: 'forbidden', message: 'this session belongs to another user' });
     } else {
-      const request = readStreamRequest(c);
+      const request = readStreamRequest(c, limits.maxChannels);
       if (!request.ok) return errorResponse(c, request.error);
+      const refused = sessions.admit(c.get('user'));
+      if (refused) return errorResponse(c, refused);
       let session: Session | undefined;
-      session = sessions.open(c.get('user'), (positions) => {
-        transport = new PollTransport(() => session!.id, positions, maxBufferedBytes, () => {
-          polls.delete(session!.id);
-          sessions.close(session!);
-        });
-        return transport;
-      });
+      session = sessions.open(
+        c.get('user'),
+        (positions) => {
+          transport = new PollTransport(() => session!.id, positions, limits.maxBufferedBytes, () => {
+            polls.delete(session!.id);
+            sessions.close(session!);
+          });
+          return transport;
+        },
+        c.get('expiresAt'),
+      );
       polls.set(session.id, transport!);
       session.subscribeAll(request.value.channels, request.value.cursor);
     }

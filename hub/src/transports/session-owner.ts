@@ -1,4 +1,5 @@
 import type { User } from '../protocol/index.js';
+import { isAnonymous } from '../auth/identity.js';
 import type { Session } from '../session/session.js';
 
 /**
@@ -9,8 +10,4 @@ import type { Session } from '../session/session.js';
 export function ownsSession(user: User, session: Session): boolean {
   if (user.id === session.user.id) return true;
   return isAnonymous(user) && isAnonymous(session.user);
-}
-
-function isAnonymous(user: User): boolean {
-  return user.id.startsWith('anon-');
 }

@@ -7,7 +7,7 @@ import type { SessionTable } from '../session/session-table.js';
 import type { Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
-import { readStreamRequest } from './stream-request.js';
+import { readStreamRequest, type StreamLimits } from './stream-request.js';
 
 /** The contract asks for a comment at least every 15 s; proxies drop idle streams sooner or later. */
 export const SSE_KEEPALIVE_MS = 10_000;
@@ -82,13 +82,19 @@ export class SseKeepalive {
 }
 
 /** `GET /api/sse`: a stream becomes a session of the user the auth middleware found. */
-export function sseRoute(sessions: SessionTable, keepalive: SseKeepalive, maxBufferedBytes: number): MiddlewareHandler<AuthEnv> {
+export function sseRoute(sessions: SessionTable, keepalive: SseKeepalive, limits: StreamLimits): MiddlewareHandler<AuthEnv> {
   return async (c) => {
-    const request = readStreamRequest(c);
+    const request = readStreamRequest(c, limits.maxChannels);
     if (!request.ok) return errorResponse(c, request.error);
+    const refused = sessions.admit(c.get('user'));
+    if (refused) return errorResponse(c, refused);
     const res = c.env.outgoing;
     let transport: SseTransport | undefined;
-    const session = sessions.open(c.get('user'), (positions) => (transport = new SseTransport(res, positions, maxBufferedBytes)));
+    const session = sessions.open(
+      c.get('user'),
+      (positions) => (transport = new SseTransport(res, positions, limits.maxBufferedBytes)),
+      c.get('expiresAt'),
+    );
     keepalive.add(transport!);
     res.once('close', () => {
       keepalive.remove(transport!);

@@ -1,7 +1,11 @@
 import type { Context } from 'hono';
 import { fail, ok, parseChannel, type Result } from '../protocol/index.js';
 import { decodeCursor } from '../session/cursor.js';
-import { MAX_SUBSCRIPTIONS_PER_SESSION } from '../session/session.js';
+
+export interface StreamLimits {
+  maxChannels: number;
+  maxBufferedBytes: number;
+}
 
 export interface StreamRequest {
   channels: string[];
@@ -12,9 +16,9 @@ export interface StreamRequest {
  * The channels and resume position of an SSE or poll request:
  * `?ch=<ch>&ch=<ch>` and a cursor from `Last-Event-ID` or `?cursor=`.
  */
-export function readStreamRequest(c: Context): Result<StreamRequest> {
+export function readStreamRequest(c: Context, maxChannels: number): Result<StreamRequest> {
   const channels = c.req.queries('ch') ?? [];
-  if (channels.length > MAX_SUBSCRIPTIONS_PER_SESSION) return fail('bad_request', `at most ${MAX_SUBSCRIPTIONS_PER_SESSION} channels per stream`);
+  if (channels.length > maxChannels) return fail('bad_request', `at most ${maxChannels} channels per stream`);
   for (const ch of channels) {
     const parsed = parseChannel(ch);
     if (!parsed.ok) return parsed;

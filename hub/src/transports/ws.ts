@@ -1,7 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { WebSocket, type WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES, closeCodeOf, type PulseError, type ServerFrame, type User } from '../protocol/index.js';
+import { MAX_FRAME_BYTES, closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
+import type { AuthEnv } from '../http/auth.js';
+import { errorResponse } from '../http/errors.js';
 import type { Session } from '../session/session.js';
 import type { SessionTable } from '../session/session-table.js';
 import type { Transport } from '../session/transport.js';
@@ -84,14 +86,15 @@ export function wsRoute(
   sessions: SessionTable,
   heartbeat: WsHeartbeat,
   maxBufferedBytes: number,
-): MiddlewareHandler<{ Variables: { user: User } }> {
-  return upgradeWebSocket((c) => {
+): MiddlewareHandler<AuthEnv> {
+  const upgrade = upgradeWebSocket((c) => {
     const user = c.get('user');
+    const expiresAt = c.get('expiresAt');
     let session: Session | undefined;
     return {
       onOpen(_evt, ws) {
         heartbeat.add(ws.raw!);
-        session = sessions.open(user, () => new WsTransport(ws.raw!, maxBufferedBytes));
+        session = sessions.open(user, () => new WsTransport(ws.raw!, maxBufferedBytes), expiresAt);
       },
       onMessage(evt) {
         if (typeof evt.data === 'string') session?.receive(evt.data);
@@ -102,5 +105,11 @@ export function wsRoute(
         if (session) sessions.close(session);
       },
     };
-  }) as MiddlewareHandler<{ Variables: { user: User } }>;
+  }) as MiddlewareHandler<AuthEnv>;
+  // Refused before the upgrade, so a full hub answers with a status rather than an open-then-close.
+  return async (c, next) => {
+    const refused = sessions.admit(c.get('user'));
+    if (refused) return errorResponse(c, refused);
+    return upgrade(c, next);
+  };
 }

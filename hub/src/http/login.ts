@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Role } from '../protocol/index.js';
+import type { Identity } from '../auth/identity.js';
+import { errorResponse } from './errors.js';
+
+/** Demo tokens last a day: long enough for a demo, short enough not to matter. */
+export const LOGIN_TOKEN_TTL_S = 24 * 60 * 60;
+const LOGIN_ROLES: readonly Role[] = ['viewer', 'player'];
+const NAME = /^[\p{L}\p{N} _.'-]{1,40}$/u;
+
+/**
+ * `POST /api/login` mints a signed demo token for a name and the role viewer
+ * or player. It exists only while anonymous access is on: it grants nothing an
+ * anonymous visitor could not already get, except a name and a seat in a room.
+ */
+export function loginRoute(identity: Identity): Hono {
+  const login = new Hono();
+  login.post('/', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return errorResponse(c, { code: 'bad_request', message: 'body must be JSON: {"name","role"}' });
+    }
+    const { name, role } = (body ?? {}) as Record<string, unknown>;
+    const trimmed = typeof name === 'string' ? name.trim() : '';
+    if (!NAME.test(trimmed)) return errorResponse(c, { code: 'bad_request', message: 'name must be 1 to 40 letters, digits, spaces or _ . \' -' });
+    if (typeof role !== 'string' || !(LOGIN_ROLES as readonly string[]).includes(role)) {
+      return errorResponse(c, { code: 'bad_request', message: 'role must be viewer or player' });
+    }
+    const user = { id: `user-${randomBytes(6).toString('hex')}`, name: trimmed, role: role as Role };
+    const token = await identity.issue(user, LOGIN_TOKEN_TTL_S);
+    return c.json({ token, user, expiresAt: Date.now() + LOGIN_TOKEN_TTL_S * 1000 });
+  });
+  return login;
+}
