@@ -2,8 +2,8 @@ import type { ClientFrame, ServerFrame } from '../protocol/index.js';
 import { FrameQueue } from './frame-queue.js';
 
 /** Sends client frames to an SSE or poll session and returns the HTTP status. */
-async function command(base: string, session: string, body: string): Promise<number> {
-  const res = await fetch(`${base}/api/sessions/${encodeURIComponent(session)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+async function command(base: string, session: string, body: string, auth: Record<string, string>): Promise<number> {
+  const res = await fetch(`${base}/api/sessions/${encodeURIComponent(session)}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
   await res.arrayBuffer();
   return res.status;
 }
@@ -20,19 +20,25 @@ abstract class StreamSessionClient {
   protected readonly queue = new FrameQueue();
   protected readonly aborter = new AbortController();
   session = '';
+  protected readonly auth: Record<string, string>;
 
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    token?: string,
+  ) {
+    this.auth = token ? { authorization: `Bearer ${token}` } : {};
+  }
 
   get frames(): ServerFrame[] {
     return this.queue.all;
   }
 
   send(frame: ClientFrame | Record<string, unknown>): Promise<number> {
-    return command(this.base, this.session, JSON.stringify(frame));
+    return command(this.base, this.session, JSON.stringify(frame), this.auth);
   }
 
   sendRaw(body: string): Promise<number> {
-    return command(this.base, this.session, body);
+    return command(this.base, this.session, body, this.auth);
   }
 
   next<F extends ServerFrame = ServerFrame>(match: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<F> {
@@ -58,10 +64,10 @@ export class TestSseClient extends StreamSessionClient {
   /** Every event as received, with its type and id. */
   readonly events: Array<{ event: string; id: string | undefined; data: string }> = [];
 
-  static async connect(base: string, channels: readonly string[] = [], opts: { lastEventId?: string; cursorParam?: string } = {}): Promise<TestSseClient> {
-    const client = new TestSseClient(base);
+  static async connect(base: string, channels: readonly string[] = [], opts: { lastEventId?: string; cursorParam?: string; token?: string } = {}): Promise<TestSseClient> {
+    const client = new TestSseClient(base, opts.token);
     const res = await fetch(streamUrl(base, '/api/sse', channels, opts.cursorParam ? { cursor: opts.cursorParam } : {}), {
-      headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
+      headers: { ...(opts.lastEventId && { 'last-event-id': opts.lastEventId }), ...client.auth },
       signal: client.aborter.signal,
     });
     if (res.status !== 200) throw Object.assign(new Error(`SSE refused with ${res.status}: ${await res.text()}`), { status: res.status });
@@ -121,9 +127,9 @@ export class TestPollClient extends StreamSessionClient {
   /** The HTTP status that ended the loop, if one did. */
   endStatus: number | undefined;
 
-  static async connect(base: string, channels: readonly string[] = [], opts: { cursor?: string } = {}): Promise<TestPollClient> {
-    const client = new TestPollClient(base);
-    const res = await fetch(streamUrl(base, '/api/poll', channels, opts.cursor ? { cursor: opts.cursor } : {}));
+  static async connect(base: string, channels: readonly string[] = [], opts: { cursor?: string; token?: string } = {}): Promise<TestPollClient> {
+    const client = new TestPollClient(base, opts.token);
+    const res = await fetch(streamUrl(base, '/api/poll', channels, opts.cursor ? { cursor: opts.cursor } : {}), { headers: client.auth });
     if (res.status !== 200) throw Object.assign(new Error(`poll refused with ${res.status}: ${await res.text()}`), { status: res.status });
     client.take((await res.json()) as { session: string; cursor: string; frames: ServerFrame[] });
     void client.loop();
@@ -139,7 +145,7 @@ export class TestPollClient extends StreamSessionClient {
   private async loop(): Promise<void> {
     while (!this.aborter.signal.aborted) {
       try {
-        const res = await fetch(`${this.base}/api/poll?session=${encodeURIComponent(this.session)}`, { signal: this.aborter.signal });
+        const res = await fetch(`${this.base}/api/poll?session=${encodeURIComponent(this.session)}`, { signal: this.aborter.signal, headers: this.auth });
         if (res.status !== 200) {
           this.endStatus = res.status;
           await res.arrayBuffer();
