@@ -92,3 +92,33 @@ test.describe('transport fallback in the browser', () => {
     });
   }
 });
+
+test('joins under a name with a demo token, keeps it across a reload, and the charts stay live', async ({ page }) => {
+  const series = uniqueName('browser.join');
+  await page.goto(sys.hub.url);
+  const status = page.getByTestId('connection-status');
+  await expect(status).toContainText('as Anonymous');
+  const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+  await expect(async () => {
+    sys.service.publish(`metrics.${series}`, '5');
+    await expect(card).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+
+  await page.getByTestId('join-open').click();
+  await page.getByTestId('join-name').fill('Ada Lovelace');
+  await page.getByTestId('join-role').selectOption('player');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(status).toContainText('as Ada Lovelace');
+  await expect(status).toHaveAttribute('data-state', 'open');
+
+  // The chart follows the new connection from where it stood.
+  await expect(async () => {
+    sys.service.publish(`metrics.${series}`, '777');
+    await expect(card).toHaveAttribute('data-last', '777', { timeout: 1500 });
+  }).toPass({ timeout: 15_000 });
+
+  await page.reload();
+  await expect(status).toContainText('as Ada Lovelace');
+  await page.getByTestId('join-leave').click();
+  await expect(status).toContainText('as Anonymous');
+});

@@ -10,19 +10,50 @@ function forcedTransport(): TransportKind[] | undefined {
   return TRANSPORTS.find((t) => t === wanted) ? [wanted as TransportKind] : undefined;
 }
 
-/** The page's one connection to the hub, with its status as reactive state. */
+const TOKEN_KEY = 'pulse.token';
+
+/**
+ * The page's one connection to the hub, with its status as reactive state.
+ * Joining under a name swaps the connection for one with the new token; the
+ * token is kept in localStorage so a reload keeps the name.
+ */
 export class Connection {
-  readonly client: PulseClient;
+  client = $state.raw<PulseClient>(undefined as unknown as PulseClient);
   status = $state<ClientStatus>({ state: 'connecting', transport: undefined, user: undefined });
 
   constructor() {
-    const transports = forcedTransport();
-    this.client = new PulseClient(transports ? { transports } : {});
-    this.client.onStatus((s) => (this.status = s));
+    this.connect(localStorage.getItem(TOKEN_KEY) ?? undefined);
+  }
+
+  /** Signs in with a demo token; rejects with the hub's message when it refuses. */
+  async join(name: string, role: 'viewer' | 'player'): Promise<void> {
+    const res = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, role }) });
+    const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { message: string } };
+    if (!res.ok || !body.token) throw new Error(body.error?.message ?? `the hub answered ${res.status}`);
+    localStorage.setItem(TOKEN_KEY, body.token);
+    this.connect(body.token);
+  }
+
+  /** Back to an anonymous viewer. */
+  leave(): void {
+    localStorage.removeItem(TOKEN_KEY);
+    this.connect(undefined);
   }
 
   close(): void {
     this.client.close();
+  }
+
+  private connect(token: string | undefined): void {
+    this.client?.close();
+    const transports = forcedTransport();
+    const client = new PulseClient({ ...(transports && { transports }), ...(token && { token }) });
+    client.onStatus((s) => {
+      // A stored token the hub no longer accepts (expired, secret changed): fall back to anonymous.
+      if (token && s.error?.code === 'unauthorized') this.leave();
+      else this.status = s;
+    });
+    this.client = client;
   }
 }
 
