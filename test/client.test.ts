@@ -11,7 +11,7 @@ const sys = useSystem({ beforeAll, afterAll });
 const nodeWebSocket = (url: string) => new WebSocket(url) as unknown as WebSocketLike;
 
 describe('PulseClient', () => {
-  it('reconnects after the sys.hub is killed and resumes with every seq once, in order', async () => {
+  it('reconnects after the hub is killed and resumes with every seq once, in order', async () => {
     const series = uniqueName('test.client');
     const ch = `metrics:${series}`;
     let publishing = true;

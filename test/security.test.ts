@@ -260,3 +260,18 @@ describe('anonymous access and demo login', () => {
     }
   });
 });
+
+describe('room publications', () => {
+  it('checks chat length (500) and the shape of room data before anything else', async () => {
+    const ws = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${await userToken('player', 'chatter')}`);
+    const reply = async (data: unknown, ref: string) => {
+      ws.send({ type: 'publish', ch: 'room:lobby', data, ref });
+      return ws.next<ErrorFrame>((f) => f.type === 'error' && f.ref === ref);
+    };
+    expect((await reply({ kind: 'chat', text: 'x'.repeat(501) }, 'long')).code).toBe('too_large');
+    expect((await reply({ kind: 'shout' }, 'shape')).code).toBe('bad_request');
+    // A valid line passes every check; rooms themselves are not served by this version yet.
+    expect((await reply({ kind: 'chat', text: 'x'.repeat(500) }, 'ok')).code).toBe('not_found');
+    await ws.close();
+  });
+});

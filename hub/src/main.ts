@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       port: config.natsPort,
       passwords: config.natsPasswords,
       pidFile: resolve(config.natsStoreDir, '..', 'nats-server.pid'),
+      ownProcessGroup: true,
     });
     stops.push(() => nats!.stop());
     servers = nats.url;

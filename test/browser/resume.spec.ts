@@ -7,7 +7,7 @@ import { sleep, uniqueName, useSystem } from '../helpers.js';
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
 
 for (const transport of ['ws', 'sse', 'poll'] as const) {
-  test(`the chart loses and repeats nothing when the sys.hub is killed mid-stream (${transport})`, async ({ page }) => {
+  test(`the chart loses and repeats nothing when the hub is killed mid-stream (${transport})`, async ({ page }) => {
     const series = uniqueName(`browser.kill_${transport}`);
     let on = true;
     const publisher = (async () => {

@@ -21,6 +21,12 @@ export interface EmbeddedNatsOptions {
    * hub that was killed outright is stopped before a new one starts.
    */
   pidFile?: string;
+  /**
+   * Runs the server in its own process group, so a Ctrl-C at the terminal
+   * reaches only the hub, which stops the server after draining. Tests leave
+   * it in theirs, so killing a test run's group takes its servers along.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface EmbeddedNats {
@@ -42,8 +48,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
   if (opts.pidFile) await stopLeftover(opts.pidFile, opts.configFile);
   const host = opts.host ?? '127.0.0.1';
   const child = spawn(opts.binary ?? 'nats-server', ['-c', opts.configFile], {
-    // Its own process group: Ctrl-C reaches the hub, which stops the server after draining.
-    detached: true,
+    detached: opts.ownProcessGroup ?? false,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,

@@ -13,6 +13,7 @@ import type { ChannelSource } from '../channels/source.js';
 import type { Transport } from './transport.js';
 import { Positions } from './cursor.js';
 import { TokenBucket } from './token-bucket.js';
+import { readRoomPublish } from './room-publish.js';
 import type { Limits } from '../config.js';
 import { parseClientFrame } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
@@ -144,6 +145,8 @@ export class Session {
         if (!ch.ok) return this.reject(ch.error, frame.ref, frame.ch);
         const allowed = canPublish(this.user, ch.value);
         if (!allowed.ok) return this.reject(allowed.error, frame.ref, frame.ch);
+        const data = readRoomPublish(frame.data);
+        if (!data.ok) return this.reject(data.error, frame.ref, frame.ch);
         return this.reject({ code: 'not_found', message: `${ch.value.kind} channels are not served by this hub yet` }, frame.ref, frame.ch);
       }
     }
