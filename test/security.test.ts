@@ -275,3 +275,39 @@ describe('room publications', () => {
     await ws.close();
   });
 });
+
+describe('session and connection limits', () => {
+  let small: HubProcess;
+  beforeAll(async () => {
+    small = await startHubProcess(sys.nats.url, { HUB_ALLOW_ANONYMOUS: '0', HUB_MAX_CONNECTIONS: '3', HUB_MAX_SESSIONS_PER_USER: '2' });
+  });
+  afterAll(async () => {
+    await small?.stop();
+  });
+
+  it('refuses a third session of one user with 429 and a fourth connection with 503, and frees both on close', async () => {
+    const ada = await userToken('viewer', 'ada');
+    const first = await TestWsClient.connect(`${small.wsUrl}?token=${ada}`);
+    const second = await TestSseClient.connect(small.url, [], { token: ada });
+    const third = await fetch(`${small.url}/api/poll?token=${ada}`);
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+
+    const bob = await TestWsClient.connect(`${small.wsUrl}?token=${await userToken('viewer', 'bob')}`);
+    const full = await fetch(`${small.url}/api/sse?token=${await userToken('viewer', 'cy')}`);
+    expect(full.status).toBe(503);
+    expect(((await full.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+
+    await first.close();
+    await eventually(async () => {
+      const res = await fetch(`${small.url}/api/poll?token=${ada}`);
+      await res.arrayBuffer();
+      return res.status === 200 ? true : undefined;
+    });
+    const metrics = await (await fetch(`${small.url}/metrics`)).text();
+    expect(metrics).toMatch(/^pulse_limit_hits_total\{limit="sessions_per_user"\} [1-9]/m);
+    expect(metrics).toMatch(/^pulse_limit_hits_total\{limit="connections"\} [1-9]/m);
+    await second.close();
+    await bob.close();
+  });
+});
