@@ -118,6 +118,7 @@ export class Hub {
     );
     this.stats.gauge('pulse_nats_connected', '1 while the hub is connected to NATS', () => (this.bus.connected ? 1 : 0));
     this.stats.gauge('pulse_nats_reconnects', 'Reconnections to NATS since start', () => this.bus.reconnects);
+    this.stats.gauge('pulse_nats_disconnects', 'Losses of the NATS connection since start', () => this.bus.disconnects);
   }
 
   /** Stops taking input, stores the open windows, and closes every session. */

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { parseChannel, type ChannelName, type PulseError, type Result } from '../protocol/index.js';
+import { fail, ok, parseChannel, type ChannelName, type Result } from '../protocol/index.js';
 import { canSubscribe } from '../session/permissions.js';
 import type { Hub } from '../hub.js';
 import { ROLLUPS_STREAM, ROLLUPS_SUBJECT_PREFIX } from '../bus/streams.js';
@@ -56,7 +56,7 @@ async function listChannels(hub: Hub): Promise<string> {
 }
 
 function readableChannel(raw: string | undefined, user: AuthEnv['Variables']['user']): Result<ChannelName> {
-  if (!raw) return { ok: false, error: { code: 'bad_request', message: 'ch is required, like ?ch=metrics:cpu.usage' } };
+  if (!raw) return fail('bad_request', 'ch is required, like ?ch=metrics:cpu.usage');
   const ch = parseChannel(raw);
   if (!ch.ok) return ch;
   const allowed = canSubscribe(user, ch.value);
@@ -64,11 +64,8 @@ function readableChannel(raw: string | undefined, user: AuthEnv['Variables']['us
 }
 
 function optionalInt(raw: string | undefined, name: string, min: number, max: number): Result<number | undefined> {
-  if (raw === undefined || raw === '') return { ok: true, value: undefined };
+  if (raw === undefined || raw === '') return ok(undefined);
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const error: PulseError = { code: 'bad_request', message: `${name} must be an integer from ${min} to ${max}` };
-    return { ok: false, error };
-  }
-  return { ok: true, value: n };
+  if (!Number.isSafeInteger(n) || n < min || n > max) return fail('bad_request', `${name} must be an integer from ${min} to ${max}`);
+  return ok(n);
 }

@@ -8,13 +8,6 @@ export interface Sample {
   ts: number;
 }
 
-/** What a service may send for one sample on `metrics.<series>` or `POST /api/ingest`. */
-export interface SampleInput {
-  value: number;
-  ts?: number;
-  tags?: Tags;
-}
-
 export const MAX_SAMPLES_PER_PAYLOAD = 10_000;
 
 /**

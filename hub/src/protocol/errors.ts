@@ -19,10 +19,6 @@ export interface PulseError {
   message: string;
 }
 
-export function pulseError(code: ErrorCode, message: string): PulseError {
-  return { code, message };
-}
-
 export function httpStatusOf(code: ErrorCode): (typeof ERROR_CODES)[ErrorCode]['http'] {
   return ERROR_CODES[code].http;
 }

@@ -34,12 +34,6 @@ export interface SubscribedFrame {
   ref?: string;
 }
 
-export interface UnsubscribedFrame {
-  type: 'unsubscribed';
-  ch: string;
-  ref?: string;
-}
-
 export interface MessageFrame<D = unknown> {
   type: 'message';
   ch: string;
@@ -77,7 +71,6 @@ export interface PongFrame {
 export type ServerFrame =
   | WelcomeFrame
   | SubscribedFrame
-  | UnsubscribedFrame
   | MessageFrame
   | PresenceFrame
   | AckFrame

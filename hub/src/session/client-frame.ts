@@ -1,29 +1,43 @@
 import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, fail, ok, type ClientFrame, type PulseError, type Result } from '../protocol/index.js';
 
-export interface ParsedFrame {
-  frame: ClientFrame;
-}
-
 export interface FrameRejection {
   error: PulseError;
   /** The rejected frame's ref, when it had one worth echoing. */
   ref?: string;
 }
 
+export type FrameReading = { ok: true; frame: ClientFrame } | ({ ok: false } & FrameRejection);
+
 /**
  * Reads one client frame: size, JSON, shape. Nothing here trusts the input;
  * whatever is wrong comes back as a contract error, never as an exception.
  */
-export function parseClientFrame(raw: string): { ok: true; frame: ClientFrame } | ({ ok: false } & FrameRejection) {
-  if (raw.length > MAX_FRAME_BYTES || Buffer.byteLength(raw) > MAX_FRAME_BYTES) {
-    return { ok: false, error: { code: 'too_large', message: `frame is larger than ${MAX_FRAME_BYTES} bytes` } };
-  }
+export function parseClientFrame(raw: string): FrameReading {
+  if (raw.length > MAX_FRAME_BYTES || Buffer.byteLength(raw) > MAX_FRAME_BYTES) return tooLarge();
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
     return { ok: false, error: { code: 'bad_request', message: 'frame is not valid JSON' } };
   }
+  return readClientFrame(json);
+}
+
+/**
+ * Checks a frame that arrived already parsed (inside a command request's
+ * JSON body): its encoded size, then its shape, as parseClientFrame would.
+ */
+export function readParsedClientFrame(json: unknown): FrameReading {
+  const text = JSON.stringify(json) ?? '';
+  if (text.length > MAX_FRAME_BYTES || Buffer.byteLength(text) > MAX_FRAME_BYTES) return tooLarge();
+  return readClientFrame(json);
+}
+
+function tooLarge(): FrameReading {
+  return { ok: false, error: { code: 'too_large', message: `frame is larger than ${MAX_FRAME_BYTES} bytes` } };
+}
+
+function readClientFrame(json: unknown): FrameReading {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, error: { code: 'bad_request', message: 'frame must be a JSON object with a "type"' } };
   }

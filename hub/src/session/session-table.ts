@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { PulseError, TransportKind, User } from '../protocol/index.js';
 import { isAnonymous } from '../auth/identity.js';
 import { Positions } from './cursor.js';
@@ -33,12 +34,13 @@ export class SessionTable {
 
   /**
    * Opens a session over the transport `connect` builds. The transport gets
-   * the session's positions first, for the cursors it writes (SSE ids, poll
-   * cursors).
+   * the session's id and positions first, for what it writes besides frames
+   * (SSE ids, poll answers).
    */
-  open(user: User, connect: (positions: Positions) => Transport, expiresAt?: number): Session {
+  open(user: User, connect: (session: { id: string; positions: Positions }) => Transport, expiresAt?: number): Session {
+    const id = randomBytes(12).toString('base64url');
     const positions = new Positions();
-    const session = new Session(user, connect(positions), this.ctx, positions);
+    const session = new Session(user, connect({ id, positions }), this.ctx, positions, id);
     this.sessions.set(session.id, session);
     this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
     session.start();

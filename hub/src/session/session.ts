@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   parseChannel,
   type ChannelName,
@@ -11,11 +10,11 @@ import {
 import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSource } from '../channels/source.js';
 import type { Transport } from './transport.js';
-import { Positions } from './cursor.js';
+import type { Positions } from './cursor.js';
 import { TokenBucket } from './token-bucket.js';
 import { readRoomPublish } from './room-publish.js';
 import type { Limits } from '../config.js';
-import { parseClientFrame } from './client-frame.js';
+import { parseClientFrame, readParsedClientFrame, type FrameReading } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
 import { Subscription } from './subscription.js';
 
@@ -40,7 +39,6 @@ export interface SessionContext {
  * text frames and is told to send or close; it never sees a channel.
  */
 export class Session {
-  readonly id: string;
   private readonly subs = new Map<string, Subscription>();
   private readonly publishes: TokenBucket;
   private refusedSince = 0;
@@ -51,19 +49,14 @@ export class Session {
     readonly user: User,
     private readonly transport: Transport,
     private readonly ctx: SessionContext,
-    readonly positions: Positions = new Positions(),
-    id?: string,
+    readonly positions: Positions,
+    readonly id: string,
   ) {
-    this.id = id ?? randomBytes(12).toString('base64url');
     this.publishes = new TokenBucket(ctx.limits.publishPerSecond, ctx.limits.publishBurst, Date.now());
   }
 
   get transportKind(): Transport['kind'] {
     return this.transport.kind;
-  }
-
-  get subscriptions(): number {
-    return this.subs.size;
   }
 
   start(): void {
@@ -82,9 +75,12 @@ export class Session {
     }
   }
 
-  /** Several client frames, as `POST /api/sessions/<id>` carries them. */
+  /** Several client frames, parsed already, as `POST /api/sessions/<id>` carries them. */
   receiveFrames(frames: readonly unknown[]): void {
-    for (const f of frames) this.receive(JSON.stringify(f));
+    for (const f of frames) {
+      if (this.closed) return;
+      this.take(readParsedClientFrame(f));
+    }
   }
 
   /** Frames are JSON text; a binary frame is answered, not guessed at. */
@@ -95,13 +91,16 @@ export class Session {
   /** One text frame from the client. Never throws; bad input becomes an `error` frame. */
   receive(raw: string): void {
     if (this.closed) return;
-    const parsed = parseClientFrame(raw);
-    if (!parsed.ok) {
-      if (parsed.error.code === 'too_large') this.ctx.onLimit('frame_size');
-      this.reject(parsed.error, parsed.ref);
+    this.take(parseClientFrame(raw));
+  }
+
+  private take(reading: FrameReading): void {
+    if (!reading.ok) {
+      if (reading.error.code === 'too_large') this.ctx.onLimit('frame_size');
+      this.reject(reading.error, reading.ref);
       return;
     }
-    this.handle(parsed.frame);
+    this.handle(reading.frame);
   }
 
   /** The transport is gone: release every channel. Idempotent. */

@@ -32,16 +32,13 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
       if (!request.ok) return errorResponse(c, request.error);
       const refused = sessions.admit(c.get('user'));
       if (refused) return errorResponse(c, refused);
-      let session: Session | undefined;
-      session = sessions.open(
+      const session: Session = sessions.open(
         c.get('user'),
-        (positions) => {
-          transport = new PollTransport(() => session!.id, positions, limits.maxBufferedBytes, () => {
-            polls.delete(session!.id);
-            sessions.close(session!);
-          });
-          return transport;
-        },
+        ({ id, positions }) =>
+          (transport = new PollTransport(id, positions, limits.maxBufferedBytes, () => {
+            polls.delete(id);
+            sessions.close(session);
+          })),
         c.get('expiresAt'),
       );
       polls.set(session.id, transport!);

@@ -10,7 +10,7 @@ beforeEach(() => {
   vi.useFakeTimers();
   ended = 0;
   positions = new Positions();
-  t = new PollTransport(() => 's1', positions, 100, () => ended++);
+  t = new PollTransport('s1', positions, 100, () => ended++);
 });
 
 afterEach(() => {

@@ -28,7 +28,7 @@ export class PollTransport implements Transport {
   private flushScheduled = false;
 
   constructor(
-    private readonly sessionId: () => string,
+    private readonly sessionId: string,
     private readonly positions: Positions,
     private readonly maxBufferedBytes: number,
     /** Called once when the session is over: closed and its last frames taken, or idle too long. */
@@ -101,7 +101,7 @@ export class PollTransport implements Transport {
     const frames = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    const body = `{"session":${JSON.stringify(this.sessionId())},"cursor":${JSON.stringify(this.positions.encode())},"frames":[${frames.join(',')}]}`;
+    const body = `{"session":${JSON.stringify(this.sessionId)},"cursor":${JSON.stringify(this.positions.encode())},"frames":[${frames.join(',')}]}`;
     resolve({ body });
     if (this.closing) this.end();
     else this.armIdle();

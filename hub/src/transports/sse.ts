@@ -92,7 +92,7 @@ export function sseRoute(sessions: SessionTable, keepalive: SseKeepalive, limits
     let transport: SseTransport | undefined;
     const session = sessions.open(
       c.get('user'),
-      (positions) => (transport = new SseTransport(res, positions, limits.maxBufferedBytes)),
+      ({ positions }) => (transport = new SseTransport(res, positions, limits.maxBufferedBytes)),
       c.get('expiresAt'),
     );
     keepalive.add(transport!);
