@@ -81,7 +81,7 @@ describe('tokens at every door', () => {
 
 describe('permissions: role x channel kind x action, on each transport', () => {
   const kinds = (sub: string) => ({ metrics: 'metrics:cpu', room: 'room:lobby', ownInbox: `inbox:${sub}`, otherInbox: 'inbox:someone-else' });
-  // From PROTOCOL.md's channel table. Allowed actions on channels not served yet answer not_found, never forbidden.
+  // From PROTOCOL.md's channel table. An allowed action answers subscribed, ack, or not_found (inbox channels are not served yet), never forbidden.
   const table: Record<Role, Record<keyof ReturnType<typeof kinds>, { subscribe: boolean; publish: boolean }>> = {
     viewer: { metrics: { subscribe: true, publish: false }, room: { subscribe: true, publish: false }, ownInbox: { subscribe: true, publish: false }, otherInbox: { subscribe: false, publish: false } },
     player: { metrics: { subscribe: true, publish: false }, room: { subscribe: true, publish: true }, ownInbox: { subscribe: true, publish: false }, otherInbox: { subscribe: false, publish: false } },
@@ -270,8 +270,9 @@ describe('room publications', () => {
     };
     expect((await reply({ kind: 'chat', text: 'x'.repeat(501) }, 'long')).code).toBe('too_large');
     expect((await reply({ kind: 'shout' }, 'shape')).code).toBe('bad_request');
-    // A valid line passes every check; rooms themselves are not served by this version yet.
-    expect((await reply({ kind: 'chat', text: 'x'.repeat(500) }, 'ok')).code).toBe('not_found');
+    // A line of exactly 500 characters (as people count them) is stored.
+    ws.send({ type: 'publish', ch: 'room:lobby', data: { kind: 'chat', text: 'é'.repeat(500) }, ref: 'ok' });
+    await ws.next((f) => f.type === 'ack' && f.ref === 'ok');
     await ws.close();
   });
 });

@@ -3,6 +3,7 @@ import { createNodeWebSocket } from '@hono/node-ws';
 import type { Hub } from './hub.js';
 import { Identity } from './auth/identity.js';
 import { apiRoutes } from './http/api.js';
+import { presenceRoutes } from './http/presence-api.js';
 import { authenticate, type AuthEnv } from './http/auth.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { errorResponse } from './http/errors.js';
@@ -34,6 +35,7 @@ export function createApp(hub: Hub) {
   app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, streamLimits));
   app.get('/api/poll', auth, pollRoute(hub.sessions, streamLimits));
   app.post('/api/sessions/:id', auth, sessionCommands(hub.sessions));
+  app.route('/api/presence', presenceRoutes(hub, identity));
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));
   app.route('/', dashboardRoutes(hub.config.dashboardDir));

@@ -12,7 +12,7 @@ export interface Config {
   natsUrl: string | undefined;
   natsPort: number;
   natsStoreDir: string;
-  natsPasswords: { hub: string; service: string; game: string };
+  natsPasswords: { hub: string; service: string; game: string; observer: string };
   jwtSecret: string;
   /** True when HUB_JWT_SECRET was unset and a random one was made. */
   jwtSecretGenerated: boolean;
@@ -20,6 +20,11 @@ export interface Config {
   demo: boolean;
   dashboardDir: string;
   rollupsMaxAgeMinutes: number;
+  roomsMaxAgeMinutes: number;
+  /** How long a user stays present after their last session ends, so a reconnect does not flap. */
+  presenceGraceMs: number;
+  /** Past this many members a channel's subscribers get counts instead of each join and leave. */
+  presenceCountAbove: number;
   /** Bytes a connection may have queued before it is closed with `overloaded`. */
   maxBufferedBytes: number;
   /** WebSocket ping interval; a peer silent for two of them is dropped. */
@@ -60,6 +65,7 @@ export function loadConfig(env: Env = process.env): Config {
       hub: env.NATS_HUB_PASSWORD || 'hub',
       service: env.NATS_SERVICE_PASSWORD || 'service',
       game: env.NATS_GAME_PASSWORD || 'game',
+      observer: env.NATS_OBSERVER_PASSWORD || 'observer',
     },
     jwtSecret: secret || randomBytes(32).toString('base64url'),
     jwtSecretGenerated: !secret,
@@ -67,6 +73,9 @@ export function loadConfig(env: Env = process.env): Config {
     demo: flag(env, 'HUB_DEMO', false),
     dashboardDir: resolve(env.HUB_DASHBOARD_DIR || resolve(PROJECT_ROOT, 'dashboard/build')),
     rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
+    roomsMaxAgeMinutes: int(env, 'HUB_ROOMS_MAX_AGE_MIN', 20, 1, 7 * 24 * 60),
+    presenceGraceMs: int(env, 'HUB_PRESENCE_GRACE_MS', 5_000, 0, 10 * 60_000),
+    presenceCountAbove: int(env, 'HUB_PRESENCE_COUNT_ABOVE', 1_000, 1, 1_000_000),
     maxBufferedBytes: int(env, 'HUB_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     wsPingMs: int(env, 'HUB_WS_PING_MS', 15_000, 100, 15_000),
     corsOrigins: (env.HUB_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),

@@ -3,14 +3,18 @@ import type { ChannelKind, PulseError } from './protocol/index.js';
 import { BusState } from './bus/connect.js';
 import { LiveFeed } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
-import { ROLLUPS_STREAM, ensureStreams } from './bus/streams.js';
+import { ROLLUPS_STREAM, ROOMS_STREAM, ensureStreams } from './bus/streams.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
 import type { ChannelSource } from './channels/source.js';
 import { subscribeMetrics } from './ingest/metric-subscriber.js';
+import { Presence } from './presence/presence.js';
 import { RollupAggregator } from './rollups/aggregator.js';
 import { RollupChannels } from './rollups/rollup-channels.js';
 import { RollupPublisher } from './rollups/rollup-publisher.js';
+import { RoomChannels } from './rooms/room-channels.js';
+import { RoomPublisher } from './rooms/room-publisher.js';
+import { TypingRelay } from './rooms/typing-relay.js';
 import { SessionTable } from './session/session-table.js';
 import { Stats } from './stats/counters.js';
 import { ThrottledLog } from './stats/throttled-log.js';
@@ -19,40 +23,57 @@ import type { Config } from './config.js';
 const FLUSH_EVERY_MS = 100;
 const LOG_INTERVAL_MS = 10_000;
 
+/** What exists before the hub: the pieces presence needs while the hub is still being built. */
+interface Basics {
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  config: Config;
+  stats: Stats;
+  registry: ChannelRegistry;
+  log: ThrottledLog;
+  presence: Presence;
+}
+
 /**
  * The hub's parts wired together: NATS in, channels and sessions out. The
  * HTTP app and the transports sit on top of it (app.ts).
  */
 export class Hub {
-  readonly stats = new Stats();
-  readonly registry = new ChannelRegistry();
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly js: JetStreamClient;
+  readonly config: Config;
+  readonly stats: Stats;
+  readonly registry: ChannelRegistry;
+  readonly log: ThrottledLog;
+  readonly presence: Presence;
   readonly sessions: SessionTable;
   readonly sources: Partial<Record<ChannelKind, ChannelSource>>;
+  readonly rooms: RoomChannels;
   readonly bus: BusState;
-  readonly log = new ThrottledLog(LOG_INTERVAL_MS);
-  readonly js: JetStreamClient;
+  private readonly typing: TypingRelay;
   private readonly aggregator: RollupAggregator;
   private readonly publisher: RollupPublisher;
-  private feed: LiveFeed | undefined;
+  private readonly feeds: LiveFeed[] = [];
   private metricsSub: Subscription | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
 
-  private constructor(
-    readonly nc: NatsConnection,
-    readonly jsm: JetStreamManager,
-    readonly config: Config,
-  ) {
-    this.js = nc.jetstream();
-    this.bus = new BusState(nc);
-    const rollupStore = new StreamHistory(this.js, jsm, ROLLUPS_STREAM);
-    this.sources = { metrics: new RollupChannels(rollupStore) };
+  private constructor(b: Basics) {
+    ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence } = b);
+    this.js = this.nc.jetstream();
+    this.bus = new BusState(this.nc);
+    this.rooms = new RoomChannels(new StreamHistory(this.js, this.jsm, ROOMS_STREAM));
+    this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms };
+    this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame));
 
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
     const limitHits = (limit: string) => this.stats.counter('pulse_limit_hits_total', 'Requests and frames refused by a limit, by limit', { limit });
     this.sessions = new SessionTable({
       registry: this.registry,
       sources: this.sources,
-      limits: config.limits,
+      publishers: { room: new RoomPublisher(this.nc, this.js, this.typing) },
+      presence: this.presence,
+      limits: this.config.limits,
       onLimit: (kind) => limitHits(kind).inc(),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
       onSyncFailure: (ch, err) => this.log.warn('history', `reading ${ch} failed: ${String(err)}`),
@@ -73,8 +94,21 @@ export class Hub {
 
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
     const jsm = await nc.jetstreamManager();
-    await ensureStreams(jsm, { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes });
-    const hub = new Hub(nc, jsm, config);
+    await ensureStreams(jsm, { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes });
+    const stats = new Stats();
+    const registry = new ChannelRegistry();
+    const log = new ThrottledLog(LOG_INTERVAL_MS);
+    const changes = (event: string) => stats.counter('pulse_presence_changes_total', 'Joins and leaves derived from the presence bucket, by event', { event });
+    const presence = await Presence.start({
+      js: nc.jetstream(),
+      jsm,
+      registry,
+      graceMs: config.presenceGraceMs,
+      countAbove: config.presenceCountAbove,
+      onError: (what, err) => log.warn(what, String(err)),
+      onTransition: (t) => changes(t.event).inc(),
+    });
+    const hub = new Hub({ nc, jsm, config, stats, registry, log, presence });
     await hub.startFlows();
     return hub;
   }
@@ -82,12 +116,30 @@ export class Hub {
   private async startFlows(): Promise<void> {
     const delivered = this.stats.counter('pulse_channel_messages_total', 'Stream messages fanned out to local subscribers');
     const framesOut = this.stats.counter('pulse_frames_out_total', 'Message frames handed to sessions by the fan-out');
-    this.feed = await LiveFeed.start(this.js, ROLLUPS_STREAM, (m) => {
-      const ch = RollupChannels.channelOf(m.subject);
-      if (!this.registry.has(ch)) return;
-      delivered.inc();
-      framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data)));
-    });
+    this.feeds.push(
+      await LiveFeed.start(this.js, ROLLUPS_STREAM, (m) => {
+        const ch = RollupChannels.channelOf(m.subject);
+        if (!this.registry.has(ch)) return;
+        delivered.inc();
+        framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data)));
+      }),
+    );
+
+    const badRoom = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_rooms' });
+    this.feeds.push(
+      await LiveFeed.start(this.js, ROOMS_STREAM, (m) => {
+        const msg = this.rooms.fromStream(m);
+        if (!msg.ok) {
+          badRoom.inc();
+          this.log.warn('bad-room-message', `${m.subject.slice(0, 120)}: ${msg.error.message}`);
+          return;
+        }
+        if (!this.registry.has(msg.value.ch)) return;
+        delivered.inc();
+        framesOut.inc(this.registry.publish(msg.value));
+      }),
+    );
+    this.typing.start();
 
     const samples = this.stats.counter('pulse_samples_total', 'Metric samples accepted into rollups');
     const late = this.stats.counter('pulse_samples_dropped_total', 'Metric samples dropped', { reason: 'late' });
@@ -125,8 +177,10 @@ export class Hub {
   async stop(): Promise<void> {
     clearInterval(this.flushTimer);
     this.metricsSub?.unsubscribe();
+    this.typing.stop();
     this.aggregator.flushAll();
     this.sessions.closeAll();
-    await this.feed?.stop().catch(() => undefined);
+    this.presence.stop();
+    await Promise.all(this.feeds.map((f) => f.stop().catch(() => undefined)));
   }
 }

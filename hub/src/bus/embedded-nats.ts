@@ -12,7 +12,7 @@ export interface EmbeddedNatsOptions {
   host?: string;
   /** 0 or -1 picks a free port; the chosen one is read back from the server's log. */
   port?: number;
-  passwords: { hub: string; service: string; game: string };
+  passwords: { hub: string; service: string; game: string; observer: string };
   binary?: string;
   /** Receives every line the server writes after start-up. */
   log?: (line: string) => void;
@@ -58,6 +58,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
       NATS_HUB_PASSWORD: opts.passwords.hub,
       NATS_SERVICE_PASSWORD: opts.passwords.service,
       NATS_GAME_PASSWORD: opts.passwords.game,
+      NATS_OBSERVER_PASSWORD: opts.passwords.observer,
     },
   });
   const port = await waitReady(child, opts.log);

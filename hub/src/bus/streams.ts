@@ -6,15 +6,23 @@ import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, typ
  */
 export const ROLLUPS_STREAM = 'PULSE_ROLLUPS';
 export const ROLLUPS_SUBJECT_PREFIX = 'pulse.rollups.';
+/**
+ * Captures what game servers already publish (state, events) and the chat the
+ * hub stores, so the stream numbers each message once however many hubs run.
+ */
+export const ROOMS_STREAM = 'PULSE_ROOMS';
+export const ROOMS_SUBJECTS = ['rooms.*.state', 'rooms.*.events', 'rooms.*.chat'];
 
 const MINUTE_NS = 60 * 1_000_000_000;
 
 export interface StreamSizing {
   /** How long rollups stay in history; the contract promises at least 15 minutes. */
   rollupsMaxAgeMinutes: number;
+  /** How long room state, events and chat stay in history. */
+  roomsMaxAgeMinutes: number;
 }
 
-export function rollupsStreamConfig(sizing: StreamSizing): Partial<StreamConfig> {
+export function rollupsStreamConfig(sizing: StreamSizing): Partial<StreamConfig> & { name: string } {
   return {
     name: ROLLUPS_STREAM,
     subjects: [`${ROLLUPS_SUBJECT_PREFIX}>`],
@@ -30,12 +38,31 @@ export function rollupsStreamConfig(sizing: StreamSizing): Partial<StreamConfig>
   };
 }
 
+export function roomsStreamConfig(sizing: StreamSizing): Partial<StreamConfig> & { name: string } {
+  return {
+    name: ROOMS_STREAM,
+    subjects: ROOMS_SUBJECTS,
+    retention: RetentionPolicy.Limits,
+    // File storage: a room's state and chat survive a restart of nats-server.
+    storage: StorageType.File,
+    max_age: sizing.roomsMaxAgeMinutes * MINUTE_NS,
+    max_bytes: 1024 * 1024 * 1024,
+    discard: DiscardPolicy.Old,
+    // Chat lines carry a Nats-Msg-Id, so a publish retried after a lost ack is stored once.
+    duplicate_window: 2 * MINUTE_NS,
+    num_replicas: 1,
+  };
+}
+
 /** Creates each stream, or brings an existing one to the configured limits. */
 export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing): Promise<void> {
-  const config = rollupsStreamConfig(sizing);
+  for (const config of [rollupsStreamConfig(sizing), roomsStreamConfig(sizing)]) await ensureStream(jsm, config);
+}
+
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
-    await jsm.streams.info(ROLLUPS_STREAM);
-    await jsm.streams.update(ROLLUPS_STREAM, config);
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     await jsm.streams.add(config);

@@ -2,6 +2,8 @@ import type { ChannelMessage } from './channel-message.js';
 
 export interface ChannelSubscriber {
   deliver(msg: ChannelMessage): void;
+  /** A frame outside the channel's sequence (presence, typing): no position moves, nothing is replayed. */
+  deliverEphemeral(type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): void;
 }
 
 /** Which local subscribers listen to which channel. Knows nothing of transports. */
@@ -38,5 +40,18 @@ export class ChannelRegistry {
     if (!set) return 0;
     for (const sub of set) sub.deliver(msg);
     return set.size;
+  }
+
+  /** Hands one prepared ephemeral frame to every local subscriber of the channel. */
+  publishEphemeral(ch: string, type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): number {
+    const set = this.channels.get(ch);
+    if (!set) return 0;
+    for (const sub of set) sub.deliverEphemeral(type, frame);
+    return set.size;
+  }
+
+  /** The channels with at least one local subscriber. */
+  channelNames(): IterableIterator<string> {
+    return this.channels.keys();
   }
 }

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import { fail, ok, parseChannel, type ChannelName, type Result } from '../protocol/index.js';
-import { canSubscribe } from '../session/permissions.js';
 import type { Hub } from '../hub.js';
-import { ROLLUPS_STREAM, ROLLUPS_SUBJECT_PREFIX } from '../bus/streams.js';
+import { ROLLUPS_STREAM, ROLLUPS_SUBJECT_PREFIX, ROOMS_STREAM } from '../bus/streams.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorResponse } from './errors.js';
+import { optionalInt, readableChannel } from './query.js';
 import type { Identity } from '../auth/identity.js';
 
 export const HISTORY_DEFAULT_LIMIT = 100;
@@ -52,20 +51,7 @@ async function listChannels(hub: Hub): Promise<string> {
     .map((s) => s.slice(ROLLUPS_SUBJECT_PREFIX.length))
     .sort()
     .map((series) => ({ ch: `metrics:${series}`, series, messages: subjects[`${ROLLUPS_SUBJECT_PREFIX}${series}`] }));
-  return JSON.stringify({ metrics, rooms: [] });
-}
-
-function readableChannel(raw: string | undefined, user: AuthEnv['Variables']['user']): Result<ChannelName> {
-  if (!raw) return fail('bad_request', 'ch is required, like ?ch=metrics:cpu.usage');
-  const ch = parseChannel(raw);
-  if (!ch.ok) return ch;
-  const allowed = canSubscribe(user, ch.value);
-  return allowed.ok ? ch : allowed;
-}
-
-function optionalInt(raw: string | undefined, name: string, min: number, max: number): Result<number | undefined> {
-  if (raw === undefined || raw === '') return ok(undefined);
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) return fail('bad_request', `${name} must be an integer from ${min} to ${max}`);
-  return ok(n);
+  const roomInfo = await hub.jsm.streams.info(ROOMS_STREAM, { subjects_filter: 'rooms.>' });
+  const rooms = [...new Set(Object.keys(roomInfo.state.subjects ?? {}).map((s) => s.split('.')[1]!))].sort().map((room) => ({ ch: `room:${room}`, room }));
+  return JSON.stringify({ metrics, rooms });
 }

@@ -50,6 +50,19 @@ export interface PresenceFrame {
   member: Member;
 }
 
+/**
+ * An extension of the contract for large channels: how many members the
+ * channel has. It replaces the member list the client holds: in a channel
+ * past the count threshold every subscriber gets this, at most once a
+ * second, instead of a `presence` frame per join and leave; when the channel
+ * shrinks below the threshold again it is followed by a `join` per member.
+ */
+export interface PresenceCountFrame {
+  type: 'presence_count';
+  ch: string;
+  count: number;
+}
+
 export interface AckFrame {
   type: 'ack';
   ref: string;
@@ -73,6 +86,7 @@ export type ServerFrame =
   | SubscribedFrame
   | MessageFrame
   | PresenceFrame
+  | PresenceCountFrame
   | AckFrame
   | ErrorFrame
   | PongFrame;

@@ -2,6 +2,7 @@ import {
   parseChannel,
   type ChannelName,
   type ClientFrame,
+  type PublishFrame,
   type PulseError,
   type ServerFrame,
   type SubscribeFrame,
@@ -9,10 +10,11 @@ import {
 } from '../protocol/index.js';
 import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSource } from '../channels/source.js';
+import type { ChannelPublisher } from '../channels/publisher.js';
+import type { ChannelPresence } from '../presence/channel-presence.js';
 import type { Transport } from './transport.js';
 import type { Positions } from './cursor.js';
 import { TokenBucket } from './token-bucket.js';
-import { readRoomPublish } from './room-publish.js';
 import type { Limits } from '../config.js';
 import { parseClientFrame, readParsedClientFrame, type FrameReading } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
@@ -27,6 +29,9 @@ export interface SessionContext {
   registry: ChannelRegistry;
   /** Channel kinds this hub serves; a kind without a source answers `not_found`. */
   sources: Partial<Record<ChannelName['kind'], ChannelSource>>;
+  /** Channel kinds clients may publish to; a kind without one answers `not_found`. */
+  publishers: Partial<Record<ChannelName['kind'], ChannelPublisher>>;
+  presence: ChannelPresence;
   limits: Limits;
   onClientError(error: PulseError): void;
   onLimit(kind: LimitKind): void;
@@ -40,6 +45,8 @@ export interface SessionContext {
  */
 export class Session {
   private readonly subs = new Map<string, Subscription>();
+  /** Channels where this session counts as present: subscribed and synced. */
+  private readonly present = new Set<string>();
   private readonly publishes: TokenBucket;
   private refusedSince = 0;
   private refused = 0;
@@ -109,6 +116,8 @@ export class Session {
     this.closed = true;
     for (const sub of this.subs.values()) this.ctx.registry.remove(sub.ch, sub);
     this.subs.clear();
+    for (const ch of this.present) this.ctx.presence.leave(ch, this.user);
+    this.present.clear();
   }
 
   /** Sends a final error and closes the transport. */
@@ -135,20 +144,32 @@ export class Session {
           this.ctx.registry.remove(frame.ch, sub);
           this.positions.delete(frame.ch);
         }
+        this.absent(frame.ch);
         this.ack(frame.ref);
         return;
       }
-      case 'publish': {
-        if (!this.publishes.take(Date.now())) return this.refusePublish(frame.ref);
-        const ch = parseChannel(frame.ch);
-        if (!ch.ok) return this.reject(ch.error, frame.ref, frame.ch);
-        const allowed = canPublish(this.user, ch.value);
-        if (!allowed.ok) return this.reject(allowed.error, frame.ref, frame.ch);
-        const data = readRoomPublish(frame.data);
-        if (!data.ok) return this.reject(data.error, frame.ref, frame.ch);
-        return this.reject({ code: 'not_found', message: `${ch.value.kind} channels are not served by this hub yet` }, frame.ref, frame.ch);
-      }
+      case 'publish':
+        void this.publish(frame);
+        return;
     }
+  }
+
+  private async publish(frame: PublishFrame): Promise<void> {
+    if (!this.publishes.take(Date.now())) return this.refusePublish(frame.ref);
+    const ch = parseChannel(frame.ch);
+    if (!ch.ok) return this.reject(ch.error, frame.ref, frame.ch);
+    const allowed = canPublish(this.user, ch.value);
+    if (!allowed.ok) return this.reject(allowed.error, frame.ref, frame.ch);
+    const publisher = this.ctx.publishers[ch.value.kind];
+    if (!publisher) return this.reject({ code: 'not_found', message: `${ch.value.kind} channels are not served by this hub yet` }, frame.ref, frame.ch);
+    const done = await publisher.publish(ch.value, this.user, frame.data);
+    if (this.closed) return;
+    if (!done.ok) return this.reject(done.error, frame.ref, frame.ch);
+    this.ack(frame.ref);
+  }
+
+  private absent(ch: string): void {
+    if (this.present.delete(ch)) this.ctx.presence.leave(ch, this.user);
   }
 
   private async subscribe(frame: SubscribeFrame): Promise<void> {
@@ -172,7 +193,7 @@ export class Session {
     const sub = new Subscription(
       ch.ch,
       this.positions,
-      (bytes) => this.sendRaw('message', bytes),
+      (type, bytes) => this.sendRaw(type, bytes),
       () => this.fail({ code: 'overloaded', message: `too many messages on ${ch.ch} while its history was read; resume with since` }),
     );
     this.subs.set(ch.ch, sub);
@@ -189,6 +210,7 @@ export class Session {
     if (!result.ok) {
       this.subs.delete(ch.ch);
       this.ctx.registry.remove(ch.ch, sub);
+      this.absent(ch.ch);
       return this.reject(result.error, frame.ref, ch.ch);
     }
     const { seq, messages, recovered } = result.value;
@@ -197,6 +219,12 @@ export class Session {
     this.sendFrame({ type: 'subscribed', ch: ch.ch, seq, recovered, ...(frame.ref !== undefined && { ref: frame.ref }) });
     this.ack(frame.ref);
     sub.goLive(seq, messages);
+    // Who is here comes right after the channel's own catch-up, then changes follow live.
+    this.ctx.presence.greet(ch.ch, sub);
+    if (!this.present.has(ch.ch)) {
+      this.present.add(ch.ch);
+      this.ctx.presence.enter(ch.ch, this.user);
+    }
   }
 
   /** A short burst over the rate is refused frame by frame; keeping it up ends the session. */

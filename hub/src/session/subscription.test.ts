@@ -12,7 +12,7 @@ function setup() {
   const sub = new Subscription(
     'metrics:x',
     positions,
-    (frame) => sent.push((JSON.parse(frame.toString()) as { seq: number }).seq),
+    (_type, frame) => sent.push((JSON.parse(frame.toString()) as { seq: number }).seq),
     () => overflowed++,
   );
   return { sub, sent, positions, overflowed: () => overflowed };
@@ -55,5 +55,16 @@ describe('Subscription', () => {
   it('frames the stored payload without re-encoding it', () => {
     const m = channelMessage('metrics:a"b', 3, 4, Buffer.from('{"k":[1,2]}'));
     expect(JSON.parse(m.frame.toString())).toEqual({ type: 'message', ch: 'metrics:a"b', seq: 3, ts: 4, data: { k: [1, 2] } });
+  });
+
+  it('drops ephemeral frames while syncing and never moves the position for them', () => {
+    const frames: string[] = [];
+    const positions = new Positions();
+    const sub = new Subscription('room:r', positions, (type, frame) => frames.push(`${type} ${frame.toString()}`), () => undefined);
+    sub.deliverEphemeral('presence', 'during-sync');
+    sub.goLive(4, []);
+    sub.deliverEphemeral('presence', 'live');
+    expect(frames).toEqual(['presence live']);
+    expect(positions.get('room:r')).toBe(4);
   });
 });

@@ -21,7 +21,7 @@ export class Subscription implements ChannelSubscriber {
   constructor(
     readonly ch: string,
     private readonly positions: Positions,
-    private readonly send: (frame: Buffer) => void,
+    private readonly send: (type: 'message' | 'presence' | 'presence_count', frame: Buffer | string) => void,
     private readonly overflow: () => void,
   ) {}
 
@@ -33,6 +33,11 @@ export class Subscription implements ChannelSubscriber {
     }
     if (msg.seq <= this.lastSeq) return;
     this.emit(msg);
+  }
+
+  // While syncing, ephemeral frames are dropped: what they tell is already in the state the sync delivers.
+  deliverEphemeral(type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): void {
+    if (!this.pending) this.send(type, frame);
   }
 
   /**
@@ -55,6 +60,6 @@ export class Subscription implements ChannelSubscriber {
   private emit(msg: ChannelMessage): void {
     this.lastSeq = Math.max(this.lastSeq, msg.seq);
     this.positions.set(this.ch, this.lastSeq);
-    this.send(msg.frame);
+    this.send('message', msg.frame);
   }
 }

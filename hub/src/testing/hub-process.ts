@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
 import { TEST_PASSWORDS } from './nats-server.js';
+import { TEST_JWT_SECRET } from './tokens.js';
 
 export interface HubProcess {
   url: string;
@@ -29,7 +30,7 @@ export function startHubProcess(natsUrl: string, env: Record<string, string> = {
       HOST: '127.0.0.1',
       NATS_URL: natsUrl,
       NATS_HUB_PASSWORD: TEST_PASSWORDS.hub,
-      HUB_JWT_SECRET: 'test-secret-do-not-use-in-production',
+      HUB_JWT_SECRET: TEST_JWT_SECRET,
       HUB_ALLOW_ANONYMOUS: '1',
       HUB_DEMO: '0',
       ...env,

@@ -3,3 +3,4 @@ export { startHubProcess, type HubProcess } from './hub-process.js';
 export { TestWsClient } from './ws-client.js';
 export { TestSseClient, TestPollClient } from './stream-clients.js';
 export { FrameQueue } from './frame-queue.js';
+export { testToken, TEST_JWT_SECRET } from './tokens.js';

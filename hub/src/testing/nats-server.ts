@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { startEmbeddedNats, type EmbeddedNats } from '../bus/embedded-nats.js';
 import { PROJECT_ROOT } from '../config.js';
 
-export const TEST_PASSWORDS = { hub: 'hub', service: 'service', game: 'game' } as const;
+export const TEST_PASSWORDS = { hub: 'hub', service: 'service', game: 'game', observer: 'observer' } as const;
 
 export interface TestNats extends EmbeddedNats {
   dir: string;

@@ -1,0 +1,61 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, StringCodec, type JetStreamClient, type JetStreamManager } from 'nats';
+import { ensureStream } from '../bus/streams.js';
+import type { Transition } from './presence-view.js';
+
+const SECOND_NS = 1_000_000_000;
+const sc = StringCodec();
+
+/**
+ * Presence changes for services on NATS: `presence.<channel>` for every
+ * channel, and `rooms.<room>.presence` for game servers (PROTOCOL.md).
+ *
+ * Every hub derives the same change from the bucket, tagged with the same
+ * revision, and publishes it with that revision as `Nats-Msg-Id` into a small
+ * stream; the stream keeps the first copy and republishes it, once, to the
+ * public subject. Services therefore see each change once however many hubs
+ * run, and no hub has to be elected to speak.
+ */
+export class PresenceAnnouncer {
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  static async start(js: JetStreamClient, jsm: JetStreamManager, onError: (err: unknown) => void): Promise<PresenceAnnouncer> {
+    const common = {
+      retention: RetentionPolicy.Limits,
+      // Only the short de-duplication window matters; nothing here is history.
+      storage: StorageType.Memory,
+      max_age: 120 * SECOND_NS,
+      duplicate_window: 60 * SECOND_NS,
+      max_bytes: 64 * 1024 * 1024,
+      discard: DiscardPolicy.Old,
+      num_replicas: 1,
+    };
+    await ensureStream(jsm, { ...common, name: 'PULSE_PRESENCE', subjects: ['pulse.presence.>'], republish: { src: 'pulse.presence.>', dest: 'presence.>' } });
+    await ensureStream(jsm, {
+      ...common,
+      name: 'PULSE_ROOM_PRESENCE',
+      subjects: ['pulse.roompresence.*'],
+      republish: { src: 'pulse.roompresence.*', dest: 'rooms.{{wildcard(1)}}.presence' },
+    });
+    return new PresenceAnnouncer(js, onError);
+  }
+
+  announce(t: Transition): void {
+    const member = { id: t.member.id, name: t.member.name, role: t.member.role };
+    const msgID = `r${t.revision}`;
+    // A channel name with an empty dot segment is no NATS subject; such a channel can carry no traffic anyway.
+    if (isSubjectTail(t.ch)) {
+      this.js.publish(`pulse.presence.${t.ch}`, sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member })), { msgID }).catch(this.onError);
+    }
+    if (t.ch.startsWith('room:') && !t.ch.includes('.')) {
+      const room = t.ch.slice('room:'.length);
+      this.js.publish(`pulse.roompresence.${room}`, sc.encode(JSON.stringify({ event: t.event, member })), { msgID }).catch(this.onError);
+    }
+  }
+}
+
+function isSubjectTail(s: string): boolean {
+  return !s.startsWith('.') && !s.endsWith('.') && !s.includes('..');
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import type { JetStreamClient, JetStreamManager } from 'nats';
+import type { ChannelRegistry, ChannelSubscriber } from '../channels/registry.js';
+import type { Member, User } from '../protocol/index.js';
+import type { ChannelPresence } from './channel-presence.js';
+import { LocalPresence } from './local-presence.js';
+import { PresenceAnnouncer } from './presence-announcer.js';
+import { PresenceBucket, type BucketEntry } from './presence-bucket.js';
+import { PresenceFanout } from './presence-fanout.js';
+import { hubKey, memberKey, parseKey } from './presence-keys.js';
+import { PresenceView, type MemberEntry, type Transition } from './presence-view.js';
+
+/** How often a hub says it is alive. */
+export const HEARTBEAT_MS = 5_000;
+/** A hub silent this long is dead: its entries are removed, and its members leave unless present elsewhere. */
+export const HUB_STALE_MS = 15_000;
+/** How often each hub looks for dead ones. A SIGKILLed hub's members are gone within HUB_STALE_MS + SWEEP_MS. */
+export const SWEEP_MS = 2_500;
+
+export interface PresenceOptions {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  registry: ChannelRegistry;
+  graceMs: number;
+  countAbove: number;
+  onError(what: string, err: unknown): void;
+  onTransition(t: Transition): void;
+}
+
+/**
+ * Presence of people per channel, the same on every hub: each hub writes its
+ * own sessions to a shared KV bucket and derives joins and leaves from the
+ * bucket's ordered history, which every hub reads alike.
+ */
+export class Presence implements ChannelPresence {
+  readonly hubId = randomBytes(6).toString('hex');
+  private readonly view = new PresenceView();
+  private readonly local: LocalPresence;
+  private readonly fanout: PresenceFanout;
+  /** When each hub was last heard of, in local ms. */
+  private readonly hubsSeen = new Map<string, number>();
+  /** Hubs whose heartbeat key is in the bucket. */
+  private readonly beating = new Set<string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private ready = false;
+
+  private constructor(
+    private readonly bucket: PresenceBucket,
+    private readonly announcer: PresenceAnnouncer,
+    private readonly opts: PresenceOptions,
+  ) {
+    this.fanout = new PresenceFanout(opts.registry, this.view, opts.countAbove);
+    this.local = new LocalPresence(
+      {
+        put: (ch, member, sessions) => this.write(memberKey(this.hubId, ch, member.id), { member, sessions } satisfies MemberEntry),
+        remove: (ch, userId) => void this.bucket.delete(memberKey(this.hubId, ch, userId)).catch((err: unknown) => opts.onError('presence-delete', err)),
+      },
+      opts.graceMs,
+    );
+  }
+
+  static async start(opts: PresenceOptions): Promise<Presence> {
+    const bucket = await PresenceBucket.open(opts.js);
+    const announcer = await PresenceAnnouncer.start(opts.js, opts.jsm, (err) => opts.onError('presence-announce', err));
+    const presence = new Presence(bucket, announcer, opts);
+    await presence.beat();
+    await new Promise<void>((ready, fail) => {
+      bucket.watch((e) => presence.observe(e), ready).catch(fail);
+    });
+    presence.ready = true;
+    presence.timers.push(
+      setInterval(() => void presence.beat(), HEARTBEAT_MS),
+      setInterval(() => presence.sweep(Date.now()), SWEEP_MS),
+    );
+    return presence;
+  }
+
+  enter(ch: string, user: User): void {
+    this.local.enter(ch, user);
+  }
+
+  leave(ch: string, user: User): void {
+    this.local.leave(ch, user);
+  }
+
+  greet(ch: string, to: ChannelSubscriber): void {
+    this.fanout.greet(ch, to);
+  }
+
+  count(ch: string): number {
+    return this.view.count(ch);
+  }
+
+  page(ch: string, after: string | undefined, limit: number): Array<{ member: Member; sessions: number }> {
+    return this.view.page(ch, after, limit);
+  }
+
+  /** Stops writing and watching. This hub's entries stay until others sweep them, so its users may reconnect elsewhere without a leave. */
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.local.stop();
+    this.fanout.stop();
+    this.bucket.stop();
+  }
+
+  private observe(e: BucketEntry): void {
+    const at = parseKey(e.key);
+    if (!at) return;
+    // Live changes are heard now; entries present at start are as old as the server says.
+    const seen = this.ready ? Date.now() : e.created;
+    if (at.kind === 'hub') {
+      if (e.operation === 'PUT') {
+        this.beating.add(at.hub);
+        this.hubsSeen.set(at.hub, seen);
+      } else {
+        this.beating.delete(at.hub);
+        // A hub that is gone but still has entries stays known until they are swept.
+        if (this.view.entriesOf(at.hub).length === 0) this.hubsSeen.delete(at.hub);
+      }
+      return;
+    }
+    if (!this.hubsSeen.has(at.hub)) this.hubsSeen.set(at.hub, seen);
+    let t: Transition | undefined;
+    if (e.operation === 'PUT') {
+      const value = readEntry(e.value);
+      if (!value) return;
+      t = this.view.put(e.key, e.revision, value);
+    } else {
+      t = this.view.remove(e.key, e.revision);
+      // Someone swept this hub's entry (it was thought dead): write it again while its sessions are here.
+      const mine = at.hub === this.hubId ? this.local.entry(at.ch, at.userId) : undefined;
+      if (mine) this.write(e.key, { member: mine.member, sessions: mine.sessions });
+    }
+    if (!t || !this.ready) return;
+    this.fanout.apply(t);
+    this.announcer.announce(t);
+    this.opts.onTransition(t);
+  }
+
+  private async beat(): Promise<void> {
+    await this.bucket.put(hubKey(this.hubId), { at: Date.now() }).catch((err: unknown) => this.opts.onError('presence-heartbeat', err));
+  }
+
+  private sweep(now: number): void {
+    for (const [hub, seen] of this.hubsSeen) {
+      if (hub === this.hubId || now - seen < HUB_STALE_MS) continue;
+      const entries = this.view.entriesOf(hub);
+      for (const { key, revision } of entries) void this.bucket.delete(key, revision).catch(() => undefined);
+      // Once its entries are gone, the dead hub is forgotten; another hub's delete may land first, which is as good.
+      if (entries.length === 0) {
+        this.hubsSeen.delete(hub);
+        if (this.beating.has(hub)) void this.bucket.delete(hubKey(hub)).catch(() => undefined);
+      }
+    }
+  }
+
+  private write(key: string, value: MemberEntry): void {
+    this.bucket.put(key, value).catch((err: unknown) => this.opts.onError('presence-put', err));
+  }
+}
+
+function readEntry(bytes: Uint8Array): MemberEntry | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<MemberEntry>;
+    const m = v.member;
+    if (!m || typeof m.id !== 'string' || typeof m.name !== 'string' || typeof m.role !== 'string' || typeof v.sessions !== 'number') return undefined;
+    return { member: { id: m.id, name: m.name, role: m.role }, sessions: v.sessions };
+  } catch {
+    return undefined;
+  }
+}

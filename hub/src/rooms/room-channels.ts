@@ -1,0 +1,88 @@
+import { fail, ok, type ChannelName, type Result } from '../protocol/index.js';
+import type { StreamHistory } from '../bus/stream-history.js';
+import type { StreamMessage } from '../bus/live-feed.js';
+import { channelMessage, type ChannelMessage } from '../channels/channel-message.js';
+import type { ChannelSource, SyncResult } from '../channels/source.js';
+import { RoomHistory } from './room-history.js';
+import { readRoomMessage } from './room-message.js';
+import { RoomStates, type RoomSnapshot } from './room-states.js';
+import { isSubjectSafeRoom, parseRoomSubject } from './room-subjects.js';
+
+/**
+ * A subscriber that missed more than this gets the latest state instead of a
+ * replay (`recovered: false`): past it, the state is the shorter way back.
+ */
+export const MAX_ROOM_REPLAY = 5_000;
+
+/**
+ * `room:<room>` channels, backed by the rooms stream: the latest state first
+ * (merged by the hub from the last full state and the patches after it), or
+ * with `since` the missed messages where history still holds them all.
+ */
+export class RoomChannels implements ChannelSource {
+  private readonly stored: RoomHistory;
+  private readonly states: RoomStates;
+  private readonly snapshotFrames = new Map<string, { stateSeq: number; message: ChannelMessage }>();
+
+  constructor(private readonly store: StreamHistory) {
+    this.stored = new RoomHistory(store);
+    this.states = new RoomStates(this.stored);
+  }
+
+  /**
+   * A stored message on its way to live subscribers: the message for the
+   * fan-out, or an error for a payload that breaks the contract.
+   */
+  fromStream(m: StreamMessage): Result<ChannelMessage> {
+    const at = parseRoomSubject(m.subject);
+    if (!at) return fail('bad_request', `${m.subject} is not a room subject`);
+    const read = readRoomMessage(at.part, m.data);
+    // The seq is taken even by a refused message, so the room's position still moves past it.
+    this.states.observe(at.room, m.seq, m.ts, read.ok ? read.value.update : undefined);
+    if (!read.ok) return read;
+    return ok(channelMessage(`room:${at.room}`, m.seq, m.ts, read.value.data));
+  }
+
+  async sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>> {
+    if (!isSubjectSafeRoom(ch.name)) return refuseName(ch);
+    if (since !== undefined && since + 1 >= (await this.store.firstSeq())) {
+      const missed = await this.stored.after(ch.name, since, MAX_ROOM_REPLAY + 1);
+      if (missed.length <= MAX_ROOM_REPLAY) {
+        const messages = this.toMessages(ch.ch, missed);
+        return ok({ seq: missed.length > 0 ? missed[missed.length - 1]!.seq : since, messages, recovered: true });
+      }
+    }
+    const snap = await this.states.snapshot(ch.name);
+    return ok({ seq: snap.seq, messages: snap.state === undefined ? [] : [this.snapshotMessage(ch.ch, snap)], recovered: false });
+  }
+
+  async history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>> {
+    if (!isSubjectSafeRoom(ch.name)) return refuseName(ch);
+    const found = since === undefined ? await this.stored.tail(ch.name, limit) : await this.stored.after(ch.name, since, limit);
+    return ok(this.toMessages(ch.ch, found));
+  }
+
+  private toMessages(ch: string, stored: readonly StreamMessage[]): ChannelMessage[] {
+    const out: ChannelMessage[] = [];
+    for (const m of stored) {
+      const at = parseRoomSubject(m.subject);
+      const read = at && readRoomMessage(at.part, m.data);
+      if (read?.ok) out.push(channelMessage(ch, m.seq, m.ts, read.value.data));
+    }
+    return out;
+  }
+
+  // Serialized once per state version: a crowd joining at once shares one frame.
+  private snapshotMessage(ch: string, snap: RoomSnapshot): ChannelMessage {
+    const cached = this.snapshotFrames.get(ch);
+    if (cached && cached.stateSeq === snap.stateSeq) return cached.message;
+    const data = Buffer.from(JSON.stringify({ kind: 'state', tick: snap.tick, state: snap.state }));
+    const message = channelMessage(ch, snap.stateSeq, snap.ts, data);
+    this.snapshotFrames.set(ch, { stateSeq: snap.stateSeq, message });
+    return message;
+  }
+}
+
+function refuseName(ch: ChannelName): Result<never> {
+  return fail('bad_request', `room names are NATS subject tokens: "${ch.name}" must not contain "."`);
+}

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, StringCodec, type NatsConnection } from 'nats';
+import type { ErrorFrame, MessageFrame, SubscribedFrame } from '@pulse/hub/protocol';
+import { startHubProcess, TEST_PASSWORDS, TestWsClient, testToken, type HubProcess } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+
+const sys = useSystem({ beforeAll, afterAll });
+const sc = StringCodec();
+const clients: TestWsClient[] = [];
+let game: NatsConnection;
+let secondHub: HubProcess | undefined;
+
+beforeAll(async () => {
+  game = await connect({ servers: sys.nats.url, user: 'game', pass: TEST_PASSWORDS.game });
+});
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await game?.close();
+  await secondHub?.stop();
+});
+
+async function player(id: string, hub = sys.hub): Promise<TestWsClient> {
+  const c = await TestWsClient.connect(`${hub.wsUrl}?token=${await testToken('player', id, `Player ${id}`)}`);
+  clients.push(c);
+  return c;
+}
+
+async function viewer(hub = sys.hub): Promise<TestWsClient> {
+  const c = await TestWsClient.connect(hub.wsUrl);
+  clients.push(c);
+  return c;
+}
+
+async function publishState(room: string, payload: unknown): Promise<void> {
+  game.publish(`rooms.${room}.state`, sc.encode(JSON.stringify(payload)));
+  await game.flush();
+}
+
+async function history(room: string, query = ''): Promise<Array<MessageFrame<{ kind: string }>>> {
+  const res = await fetch(`${sys.hub.url}/api/history?ch=room:${room}${query}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { messages: Array<MessageFrame<{ kind: string }>> }).messages;
+}
+
+/** Waits until the room's history holds `n` messages: the stream has stored what the game server sent. */
+async function stored(room: string, n: number): Promise<Array<MessageFrame<{ kind: string }>>> {
+  return eventually(async () => {
+    const m = await history(room, '&limit=2000');
+    return m.length >= n ? m : undefined;
+  });
+}
+
+describe('rooms', () => {
+  it('gives a new subscriber the merged state with the seq of its newest patch, then what follows', async () => {
+    const room = uniqueName('r');
+    await publishState(room, { tick: 1, state: { players: { a: { x: 1, y: 1 } }, round: 1 } });
+    await publishState(room, { tick: 2, patch: { players: { b: { x: 5, y: 5 } } } });
+    await publishState(room, { tick: 3, patch: { players: { a: { x: 2 } }, round: null } });
+    game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ goal: 'a' })));
+    const all = await stored(room, 4);
+
+    const ws = await viewer();
+    ws.send({ type: 'subscribe', ch: `room:${room}` });
+    const sub = await ws.next<SubscribedFrame>((f) => f.type === 'subscribed');
+    const snap = await ws.next<MessageFrame>((f) => f.type === 'message');
+    expect(sub).toMatchObject({ seq: all[3]!.seq, recovered: false });
+    expect(snap).toMatchObject({ seq: all[2]!.seq, data: { kind: 'state', tick: 3, state: { players: { a: { x: 2, y: 1 }, b: { x: 5, y: 5 } } } } });
+
+    await publishState(room, { tick: 4, patch: { players: { b: null } } });
+    const live = await ws.next<MessageFrame>((f) => f.type === 'message' && (f.data as { kind: string }).kind === 'patch');
+    expect(live.data).toEqual({ kind: 'patch', tick: 4, patch: { players: { b: null } } });
+    expect(live.seq!).toBeGreaterThan(sub.seq);
+  });
+
+  it('replays what a client missed after since, in order, then goes live', async () => {
+    const room = uniqueName('r');
+    await publishState(room, { tick: 1, state: { n: 0 } });
+    const [first] = await stored(room, 1);
+    for (let i = 1; i <= 20; i++) {
+      if (i % 2) await publishState(room, { tick: i + 1, patch: { n: i } });
+      else game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ i })));
+    }
+    const all = await stored(room, 21);
+
+    const ws = await viewer();
+    ws.send({ type: 'subscribe', ch: `room:${room}`, since: first!.seq });
+    const sub = await ws.next<SubscribedFrame>((f) => f.type === 'subscribed');
+    expect(sub).toMatchObject({ recovered: true, seq: all[20]!.seq });
+    const got: number[] = [];
+    for (let i = 0; i < 20; i++) got.push((await ws.next<MessageFrame>((f) => f.type === 'message')).seq!);
+    expect(got).toEqual(all.slice(1).map((m) => m.seq));
+  });
+
+  it('sends a player input to the game server with the identity from the token, never to other clients', async () => {
+    const room = uniqueName('r');
+    const inputs = game.subscribe(`rooms.${room}.input`, { max: 1 });
+    await game.flush();
+    const ann = await player('ann');
+    const bob = await player('bob');
+    bob.send({ type: 'subscribe', ch: `room:${room}` });
+    await bob.next((f) => f.type === 'subscribed');
+    ann.send({ type: 'publish', ch: `room:${room}`, data: { kind: 'input', input: { move: 'left' }, player: { id: 'forged' } }, ref: 'i1' });
+    await ann.next((f) => f.type === 'ack' && f.ref === 'i1');
+    for await (const m of inputs) {
+      const input = JSON.parse(sc.decode(m.data)) as { player: unknown; input: unknown; ts: number };
+      expect(input.player).toEqual({ id: 'ann', name: 'Player ann' });
+      expect(input.input).toEqual({ move: 'left' });
+      expect(Math.abs(input.ts - Date.now())).toBeLessThan(5_000);
+    }
+    await sleep(200);
+    expect(bob.frames.filter((f) => f.type === 'message')).toEqual([]);
+  });
+
+  it('stores chat in history and broadcasts it from the token identity', async () => {
+    const room = uniqueName('r');
+    const ann = await player('ann');
+    const watcher = await viewer();
+    watcher.send({ type: 'subscribe', ch: `room:${room}` });
+    await watcher.next((f) => f.type === 'subscribed');
+    ann.send({ type: 'publish', ch: `room:${room}`, data: { kind: 'chat', text: 'hello <b>room</b>' }, ref: 'c1' });
+    await ann.next((f) => f.type === 'ack' && f.ref === 'c1');
+    const chat = await watcher.next<MessageFrame>((f) => f.type === 'message');
+    expect(chat.data).toEqual({ kind: 'chat', from: { id: 'ann', name: 'Player ann' }, text: 'hello <b>room</b>' });
+    expect(chat.seq).toBeGreaterThan(0);
+    expect((await history(room)).map((m) => m.data)).toEqual([chat.data]);
+  });
+
+  it('relays typing without a seq and lapses it 5 s after the last on', async () => {
+    const room = uniqueName('r');
+    const ann = await player('ann');
+    const watcher = await viewer();
+    watcher.send({ type: 'subscribe', ch: `room:${room}` });
+    await watcher.next((f) => f.type === 'subscribed');
+    ann.send({ type: 'publish', ch: `room:${room}`, data: { kind: 'typing', on: true } });
+    const on = await watcher.next<MessageFrame>((f) => f.type === 'message');
+    const at = Date.now();
+    expect(on).not.toHaveProperty('seq');
+    expect(on.data).toEqual({ kind: 'typing', from: { id: 'ann', name: 'Player ann' }, on: true });
+    const off = await watcher.next<MessageFrame>((f) => f.type === 'message', 8_000);
+    expect(off.data).toEqual({ kind: 'typing', from: { id: 'ann', name: 'Player ann' }, on: false });
+    expect(Date.now() - at).toBeGreaterThan(4_000);
+    expect(await history(room)).toEqual([]);
+  });
+
+  it('refuses game payloads that break the contract, counts them, and keeps the room working', async () => {
+    const room = uniqueName('r');
+    const ws = await viewer();
+    ws.send({ type: 'subscribe', ch: `room:${room}` });
+    await ws.next((f) => f.type === 'subscribed');
+    game.publish(`rooms.${room}.state`, sc.encode('not json'));
+    game.publish(`rooms.${room}.state`, sc.encode('{"state":{}}'));
+    game.publish(`rooms.${room}.events`, sc.encode('{"broken"'));
+    await publishState(room, { tick: 9, state: { ok: true } });
+    const msg = await ws.next<MessageFrame>((f) => f.type === 'message');
+    expect(msg.data).toEqual({ kind: 'state', tick: 9, state: { ok: true } });
+    const metrics = await (await fetch(`${sys.hub.url}/metrics`)).text();
+    expect(Number(/pulse_bad_input_total\{source="nats_rooms"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+    expect((await history(room)).map((m) => m.data)).toEqual([{ kind: 'state', tick: 9, state: { ok: true } }]);
+  });
+
+  it('rebuilds the state from history on a hub started later', async () => {
+    const room = uniqueName('r');
+    await publishState(room, { tick: 1, state: { score: { a: 0 } } });
+    for (let t = 2; t <= 30; t++) await publishState(room, { tick: t, patch: { score: { a: t } } });
+    await stored(room, 30);
+    secondHub = await startHubProcess(sys.nats.url);
+    const ws = await viewer(secondHub);
+    ws.send({ type: 'subscribe', ch: `room:${room}` });
+    const snap = await ws.next<MessageFrame>((f) => f.type === 'message');
+    expect(snap.data).toEqual({ kind: 'state', tick: 30, state: { score: { a: 30 } } });
+  });
+
+  it('refuses what players may not send and rooms that cannot be NATS subjects', async () => {
+    const ann = await player('ann');
+    ann.send({ type: 'publish', ch: 'room:a.b', data: { kind: 'chat', text: 'x' }, ref: 'd' });
+    expect(await ann.next<ErrorFrame>((f) => f.type === 'error' && f.ref === 'd')).toMatchObject({ code: 'bad_request' });
+    ann.send({ type: 'subscribe', ch: 'room:a.b', ref: 's' });
+    expect(await ann.next<ErrorFrame>((f) => f.type === 'error' && f.ref === 's')).toMatchObject({ code: 'bad_request' });
+    const v = await viewer();
+    v.send({ type: 'publish', ch: 'room:lobby', data: { kind: 'chat', text: 'x' }, ref: 'v' });
+    expect(await v.next<ErrorFrame>((f) => f.type === 'error' && f.ref === 'v')).toMatchObject({ code: 'forbidden' });
+  });
+});
