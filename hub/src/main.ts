@@ -6,6 +6,7 @@ import { connectBus } from './bus/connect.js';
 import { startEmbeddedNats, type EmbeddedNats } from './bus/embedded-nats.js';
 import { ConfigError, PROJECT_ROOT, loadConfig } from './config.js';
 import { DemoMetricFeed } from './demo/metric-feed.js';
+import { DemoGameServer, DEMO_ROOM } from './demo/game-server.js';
 import { Hub } from './hub.js';
 
 /** Hard stop if a clean shutdown hangs: Ctrl-C must always end the hub within 5 s. */
@@ -73,6 +74,9 @@ async function main(): Promise<void> {
     const feed = await DemoMetricFeed.start({ servers, password: config.natsPasswords.service });
     stops.push(() => feed.stop());
     console.log('[pulse] demo metric feed publishing as NATS user "service"');
+    const game = await DemoGameServer.start({ servers, password: config.natsPasswords.game });
+    stops.push(() => game.stop());
+    console.log(`[pulse] demo game server running room:${DEMO_ROOM} as NATS user "game"`);
   }
 }
 
