@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, StringCodec, type NatsConnection } from 'nats';
 import type { ErrorFrame, MessageFrame, SubscribedFrame } from '@pulse/hub/protocol';
 import { startHubProcess, TEST_PASSWORDS, TestWsClient, testToken, type HubProcess } from '@pulse/hub/testing';
+import WebSocket from 'ws';
+import { PulseClient, type WebSocketLike } from '@pulse/hub/client';
+import { mergePatch, type Json, type RoomData } from '@pulse/hub/protocol';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
 
 const sys = useSystem({ beforeAll, afterAll });
@@ -180,5 +183,26 @@ describe('rooms', () => {
     const v = await viewer();
     v.send({ type: 'publish', ch: 'room:lobby', data: { kind: 'chat', text: 'x' }, ref: 'v' });
     expect(await v.next<ErrorFrame>((f) => f.type === 'error' && f.ref === 'v')).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('gives the client library the first state though its seq is below the channel seq, then live patches', async () => {
+    const room = uniqueName('r');
+    await publishState(room, { tick: 1, state: { n: 0, list: [] } });
+    await publishState(room, { tick: 2, patch: { n: 1 } });
+    await stored(room, 2);
+    const client = new PulseClient({ url: sys.hub.url, transports: ['ws'], webSocket: (u) => new WebSocket(u) as unknown as WebSocketLike });
+    let state: Json | undefined;
+    client.subscribe(`room:${room}`, (m) => {
+      const d = m.data as RoomData;
+      if (d.kind === 'state') state = d.state;
+      if (d.kind === 'patch') state = mergePatch(state ?? {}, d.patch);
+    });
+    try {
+      await eventually(() => (JSON.stringify(state) === '{"n":1,"list":[]}' ? true : undefined));
+      await publishState(room, { tick: 3, patch: { n: 2 } });
+      await eventually(() => ((state as { n: number }).n === 2 ? true : undefined));
+    } finally {
+      client.close();
+    }
   });
 });

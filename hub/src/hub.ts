@@ -6,6 +6,7 @@ import { StreamHistory } from './bus/stream-history.js';
 import { ROLLUPS_STREAM, ROOMS_STREAM, ensureStreams } from './bus/streams.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
+import { PageChannels } from './channels/page-channels.js';
 import type { ChannelSource } from './channels/source.js';
 import { subscribeMetrics } from './ingest/metric-subscriber.js';
 import { Presence } from './presence/presence.js';
@@ -63,7 +64,7 @@ export class Hub {
     this.js = this.nc.jetstream();
     this.bus = new BusState(this.nc);
     this.rooms = new RoomChannels(new StreamHistory(this.js, this.jsm, ROOMS_STREAM));
-    this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms };
+    this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels() };
     this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame));
 
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });

@@ -1,4 +1,4 @@
-import type { ClientFrame, ErrorFrame, MessageFrame, PresenceFrame, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
+import type { ClientFrame, ErrorFrame, MessageFrame, PresenceCountFrame, PresenceFrame, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import type { Connection, Connector } from './connections/connection.js';
 import { pollConnector } from './connections/poll.js';
@@ -41,8 +41,15 @@ type MessageHandler = (frame: MessageFrame) => void;
 
 interface ChannelState {
   handler: MessageHandler;
-  /** The last seq delivered (or the channel's seq at subscribe): where any reconnect resumes. */
+  /** Where any reconnect resumes: the last seq delivered, or the channel's seq at a fresh subscribe. */
   position: number | undefined;
+  /**
+   * The highest seq handed to the handler: anything at or below it is a
+   * duplicate (a replay overlapping what an older connection delivered). Kept
+   * apart from `position` because a room's first state carries the seq of its
+   * newest patch, below the channel's seq in `subscribed`.
+   */
+  delivered: number | undefined;
   onSubscribed?: (frame: SubscribedFrame) => void;
 }
 
@@ -65,7 +72,7 @@ export class PulseClient {
   private readonly channels = new Map<string, ChannelState>();
   private readonly pending = new Map<string, { resolve: () => void; reject: (e: ErrorFrame) => void }>();
   private readonly statusListeners = new Set<(s: ClientStatus) => void>();
-  private readonly presenceListeners = new Set<(f: PresenceFrame) => void>();
+  private readonly presenceListeners = new Set<(f: PresenceFrame | PresenceCountFrame) => void>();
   private readonly ladder: Array<{ kind: TransportKind; connect: Connector }>;
   private readonly base: URL;
   private current: Connection | undefined;
@@ -89,7 +96,7 @@ export class PulseClient {
 
   /** Listens to `ch`; returns a function that stops listening. */
   subscribe(ch: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
-    this.channels.set(ch, { handler, position: opts.since, onSubscribed: opts.onSubscribed });
+    this.channels.set(ch, { handler, position: opts.since, delivered: opts.since, onSubscribed: opts.onSubscribed });
     if (this.status.state === 'open') this.current?.send([this.subscribeFrame(ch)]);
     return () => {
       if (this.channels.get(ch)?.handler !== handler) return;
@@ -117,7 +124,8 @@ export class PulseClient {
     return () => this.statusListeners.delete(listener);
   }
 
-  onPresence(listener: (f: PresenceFrame) => void): () => void {
+  /** Presence frames of every channel: `presence` (join, leave) and `presence_count`. See ChannelMembers. */
+  onPresence(listener: (f: PresenceFrame | PresenceCountFrame) => void): () => void {
     this.presenceListeners.add(listener);
     return () => this.presenceListeners.delete(listener);
   }
@@ -231,13 +239,15 @@ export class PulseClient {
         const state = this.channels.get(frame.ch);
         if (!state) return;
         if (frame.seq !== undefined) {
-          if (state.position !== undefined && frame.seq <= state.position) return;
-          state.position = frame.seq;
+          if (state.delivered !== undefined && frame.seq <= state.delivered) return;
+          state.delivered = frame.seq;
+          state.position = Math.max(state.position ?? 0, frame.seq);
         }
         state.handler(frame);
         return;
       }
       case 'presence':
+      case 'presence_count':
         for (const l of this.presenceListeners) l(frame);
         return;
       case 'ack':

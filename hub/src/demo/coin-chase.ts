@@ -6,6 +6,8 @@ export const ARENA = { width: 800, height: 500 } as const;
 /** Pixels a player moves per tick at full input. */
 const SPEED = 6;
 const REACH = 18;
+/** Players stay this far inside the walls, so a dot is always fully drawn. */
+const EDGE = 12;
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324'];
 
 export interface Player {
@@ -57,8 +59,8 @@ export class CoinChase {
     for (const [id, s] of this.steering) {
       const p = this.state.players[id];
       if (!p || (s.dx === 0 && s.dy === 0)) continue;
-      p.x = Math.round(clamp(p.x + s.dx * SPEED, 0, ARENA.width));
-      p.y = Math.round(clamp(p.y + s.dy * SPEED, 0, ARENA.height));
+      p.x = Math.round(clamp(p.x + s.dx * SPEED, EDGE, ARENA.width - EDGE));
+      p.y = Math.round(clamp(p.y + s.dy * SPEED, EDGE, ARENA.height - EDGE));
       if (Math.hypot(p.x - this.state.coin.x, p.y - this.state.coin.y) <= REACH) {
         p.score++;
         winners.push(id);

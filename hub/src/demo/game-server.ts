@@ -1,5 +1,5 @@
 import { connect, StringCodec, type NatsConnection } from 'nats';
-import type { Json } from '../rooms/merge-patch.js';
+import type { Json } from '../protocol/merge-patch.js';
 import { CoinChase } from './coin-chase.js';
 import { diffState } from './state-diff.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergePatch, type Json } from '../rooms/merge-patch.js';
+import { mergePatch, type Json } from '../protocol/merge-patch.js';
 import { diffState } from './state-diff.js';
 
 describe('diffState', () => {

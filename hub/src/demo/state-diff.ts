@@ -1,4 +1,4 @@
-import type { Json } from '../rooms/merge-patch.js';
+import type { Json } from '../protocol/merge-patch.js';
 
 /**
  * The RFC 7386 merge patch that turns `before` into `after`, or undefined when

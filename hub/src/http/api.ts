@@ -4,6 +4,8 @@ import { ROLLUPS_STREAM, ROLLUPS_SUBJECT_PREFIX, ROOMS_STREAM } from '../bus/str
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorResponse } from './errors.js';
 import { optionalInt, readableChannel } from './query.js';
+import { ROOM_HISTORY_KINDS, type RoomHistoryKind } from '../rooms/room-channels.js';
+import { fail, ok, type ChannelName, type Result } from '../protocol/index.js';
 import type { Identity } from '../auth/identity.js';
 
 export const HISTORY_DEFAULT_LIMIT = 100;
@@ -22,9 +24,12 @@ export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
     const limit = optionalInt(c.req.query('limit'), 'limit', 1, HISTORY_MAX_LIMIT);
     if (!since.ok) return errorResponse(c, since.error);
     if (!limit.ok) return errorResponse(c, limit.error);
+    const kind = roomKinds(c.req.query('kind'), ch.value);
+    if (!kind.ok) return errorResponse(c, kind.error);
     const source = hub.sources[ch.value.kind];
     if (!source) return errorResponse(c, { code: 'not_found', message: `${ch.value.kind} channels are not served by this hub yet` });
-    const messages = await source.history(ch.value, since.value, limit.value ?? HISTORY_DEFAULT_LIMIT);
+    const want = limit.value ?? HISTORY_DEFAULT_LIMIT;
+    const messages = kind.value ? await hub.rooms.history(ch.value, since.value, want, kind.value) : await source.history(ch.value, since.value, want);
     if (!messages.ok) return errorResponse(c, messages.error);
     // The frames are already serialized: join them instead of parsing and re-encoding.
     const body = `{"ch":${JSON.stringify(ch.value.ch)},"messages":[${messages.value.map((m) => m.frame.toString()).join(',')}]}`;
@@ -54,4 +59,14 @@ async function listChannels(hub: Hub): Promise<string> {
   const roomInfo = await hub.jsm.streams.info(ROOMS_STREAM, { subjects_filter: 'rooms.>' });
   const rooms = [...new Set(Object.keys(roomInfo.state.subjects ?? {}).map((s) => s.split('.')[1]!))].sort().map((room) => ({ ch: `room:${room}`, room }));
   return JSON.stringify({ metrics, rooms });
+}
+
+/** `kind=chat,event` narrows a room's history to those kinds (an extension: a room's patches far outnumber its chat). */
+function roomKinds(raw: string | undefined, ch: ChannelName): Result<RoomHistoryKind[] | undefined> {
+  if (!raw) return ok(undefined);
+  if (ch.kind !== 'room') return fail('bad_request', 'kind applies to room channels only');
+  const kinds = raw.split(',');
+  const unknown = kinds.find((k) => !(ROOM_HISTORY_KINDS as readonly string[]).includes(k));
+  if (unknown !== undefined) return fail('bad_request', `kind must be any of ${ROOM_HISTORY_KINDS.join(', ')}`);
+  return ok(kinds as RoomHistoryKind[]);
 }

@@ -1,5 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, StringCodec, type JetStreamClient, type JetStreamManager } from 'nats';
 import { ensureStream } from '../bus/streams.js';
+import type { PresenceAnnouncement } from '../protocol/index.js';
 import type { Transition } from './presence-view.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -47,11 +48,11 @@ export class PresenceAnnouncer {
     const msgID = `r${t.revision}`;
     // A channel name with an empty dot segment is no NATS subject; such a channel can carry no traffic anyway.
     if (isSubjectTail(t.ch)) {
-      this.js.publish(`pulse.presence.${t.ch}`, sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member })), { msgID }).catch(this.onError);
+      this.js.publish(`pulse.presence.${t.ch}`, sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), { msgID }).catch(this.onError);
     }
     if (t.ch.startsWith('room:') && !t.ch.includes('.')) {
       const room = t.ch.slice('room:'.length);
-      this.js.publish(`pulse.roompresence.${room}`, sc.encode(JSON.stringify({ event: t.event, member })), { msgID }).catch(this.onError);
+      this.js.publish(`pulse.roompresence.${room}`, sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), { msgID }).catch(this.onError);
     }
   }
 }

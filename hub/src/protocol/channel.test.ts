@@ -7,6 +7,7 @@ describe('parseChannel', () => {
     expect(parseChannel('metrics:cpu.usage,host=web1')).toEqual({ ok: true, value: { kind: 'metrics', name: 'cpu.usage,host=web1', ch: 'metrics:cpu.usage,host=web1' } });
     expect(parseChannel('room:lobby').ok).toBe(true);
     expect(parseChannel('inbox:user-1').ok).toBe(true);
+    expect(parseChannel('page:charts').ok).toBe(true);
   });
 
   it.each([undefined, 5, '', 'metrics', 'metrics:', 'chat:x', 'metrics:a b', 'metrics:a:b', `room:${'x'.repeat(201)}`])('refuses %j', (ch) => {

@@ -1,6 +1,7 @@
 import { fail, ok, type Result } from './errors.js';
 
-export const CHANNEL_KINDS = ['metrics', 'room', 'inbox'] as const;
+/** The contract's kinds, and `page`: a presence-only channel, for "who is watching this page" (an extension). */
+export const CHANNEL_KINDS = ['metrics', 'room', 'inbox', 'page'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface ChannelName {

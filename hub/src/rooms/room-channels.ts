@@ -6,7 +6,12 @@ import type { ChannelSource, SyncResult } from '../channels/source.js';
 import { RoomHistory } from './room-history.js';
 import { readRoomMessage } from './room-message.js';
 import { RoomStates, type RoomSnapshot } from './room-states.js';
-import { isSubjectSafeRoom, parseRoomSubject } from './room-subjects.js';
+import { isSubjectSafeRoom, parseRoomSubject, type RoomPart } from './room-subjects.js';
+
+/** The message kinds `/api/history?kind=` may ask a room for, and the subject each lives on. */
+export const ROOM_HISTORY_KINDS = ['chat', 'event', 'state'] as const;
+export type RoomHistoryKind = (typeof ROOM_HISTORY_KINDS)[number];
+const PART_OF_KIND: Record<RoomHistoryKind, RoomPart> = { chat: 'chat', event: 'events', state: 'state' };
 
 /**
  * A subscriber that missed more than this gets the latest state instead of a
@@ -56,9 +61,10 @@ export class RoomChannels implements ChannelSource {
     return ok({ seq: snap.seq, messages: snap.state === undefined ? [] : [this.snapshotMessage(ch.ch, snap)], recovered: false });
   }
 
-  async history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>> {
+  async history(ch: ChannelName, since: number | undefined, limit: number, kinds?: readonly RoomHistoryKind[]): Promise<Result<ChannelMessage[]>> {
     if (!isSubjectSafeRoom(ch.name)) return refuseName(ch);
-    const found = since === undefined ? await this.stored.tail(ch.name, limit) : await this.stored.after(ch.name, since, limit);
+    const parts = kinds?.map((k) => PART_OF_KIND[k]);
+    const found = since === undefined ? await this.stored.tail(ch.name, limit, parts) : await this.stored.after(ch.name, since, limit, parts);
     return ok(this.toMessages(ch.ch, found));
   }
 

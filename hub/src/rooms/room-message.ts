@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../protocol/index.js';
-import type { Json } from './merge-patch.js';
+import type { Json } from '../protocol/merge-patch.js';
 import type { RoomPart } from './room-subjects.js';
 
 /** A game server's state publication: a full state or a merge patch over the last one. */

@@ -1,5 +1,5 @@
 import { StringCodec, type JetStreamClient, type NatsConnection } from 'nats';
-import { fail, ok, type ChannelName, type Result, type User } from '../protocol/index.js';
+import { fail, ok, type ChannelName, type Json, type Result, type RoomData, type RoomInputMessage, type User } from '../protocol/index.js';
 import type { ChannelPublisher } from '../channels/publisher.js';
 import { readRoomPublish } from './room-publish.js';
 import { isSubjectSafeRoom, roomSubject } from './room-subjects.js';
@@ -26,14 +26,14 @@ export class RoomPublisher implements ChannelPublisher {
     const p = read.value;
     switch (p.kind) {
       case 'input':
-        this.nc.publish(roomSubject(ch.name, 'input'), sc.encode(JSON.stringify({ player: who, input: p.input, ts: Date.now() })));
+        this.nc.publish(roomSubject(ch.name, 'input'), sc.encode(JSON.stringify({ player: who, input: p.input as Json, ts: Date.now() } satisfies RoomInputMessage)));
         return ok(undefined);
       case 'typing':
         this.typing.publish(ch.name, from, p.on);
         return ok(undefined);
       case 'chat':
         try {
-          await this.js.publish(roomSubject(ch.name, 'chat'), sc.encode(JSON.stringify({ kind: 'chat', from: who, text: p.text })));
+          await this.js.publish(roomSubject(ch.name, 'chat'), sc.encode(JSON.stringify({ kind: 'chat', from: who, text: p.text } satisfies RoomData)));
           return ok(undefined);
         } catch {
           return fail('overloaded', 'the chat line could not be stored; send it again');

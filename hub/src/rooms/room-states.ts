@@ -1,5 +1,5 @@
 import type { StreamMessage } from '../bus/live-feed.js';
-import { mergePatch, type Json } from './merge-patch.js';
+import { mergePatch, type Json } from '../protocol/merge-patch.js';
 import { readRoomMessage, type StateUpdate } from './room-message.js';
 import type { RoomHistory } from './room-history.js';
 

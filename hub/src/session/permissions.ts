@@ -5,6 +5,7 @@ export function canSubscribe(user: User, ch: ChannelName): Result<true> {
   switch (ch.kind) {
     case 'metrics':
     case 'room':
+    case 'page':
       if (user.role === 'service') return fail('forbidden', `role service may not subscribe to ${ch.kind} channels`);
       return ok(true);
     case 'inbox':
