@@ -31,3 +31,9 @@ export async function rollupHistory(ch: string, limit: number): Promise<MessageF
   const q = new URLSearchParams({ ch, limit: String(limit) });
   return (await get<{ messages: MessageFrame<Rollup>[] }>(`/api/history?${q}`)).messages;
 }
+
+/** A room's newest messages of the given kinds, oldest first. */
+export async function roomHistory(ch: string, kinds: string[], limit: number): Promise<MessageFrame[]> {
+  const q = new URLSearchParams({ ch, kind: kinds.join(','), limit: String(limit) });
+  return (await get<{ messages: MessageFrame[] }>(`/api/history?${q}`)).messages;
+}
