@@ -1,5 +1,5 @@
 // `npm start`: prepares what is missing (scripts/ensure.mjs), then runs the hub
-// with its embedded nats-server and the demo feed, and prints the URL.
+// with its embedded nats-server and the demo publishers, and prints the URL.
 // Ctrl-C or SIGTERM stops everything it started.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -49,7 +49,7 @@ createInterface({ input: hub.stdout }).on('line', (line) => {
   const m = /hub listening on (\S+)/.exec(line);
   if (m) {
     const url = m[1].replace('://0.0.0.0:', '://127.0.0.1:');
-    console.log(`\n  Pulse is running: open ${url}\n  (Ctrl-C stops the hub, nats-server and the demo feed)\n`);
+    console.log(`\n  Pulse is running: open ${url}\n  (the demo room is at ${url}/rooms/demo; Ctrl-C stops the hub, nats-server and the demo publishers)\n`);
   }
 });
 
