@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
@@ -21,6 +22,9 @@ export interface Config {
   dashboardDir: string;
   rollupsMaxAgeMinutes: number;
   roomsMaxAgeMinutes: number;
+  /** Processes serving one port (node:cluster), NATS their only link; and which one this is. */
+  workers: number;
+  workerIndex: number;
   /** How long a user stays present after their last session ends, so a reconnect does not flap. */
   presenceGraceMs: number;
   /** Past this many members a channel's subscribers get counts instead of each join and leave. */
@@ -75,6 +79,8 @@ export function loadConfig(env: Env = process.env): Config {
     rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
     roomsMaxAgeMinutes: int(env, 'HUB_ROOMS_MAX_AGE_MIN', 20, 1, 7 * 24 * 60),
     presenceGraceMs: int(env, 'HUB_PRESENCE_GRACE_MS', 5_000, 0, 10 * 60_000),
+    workers: env.HUB_WORKERS === 'auto' ? availableParallelism() : int(env, 'HUB_WORKERS', 1, 1, 256),
+    workerIndex: int(env, 'HUB_WORKER_INDEX', 0, 0, 255),
     presenceCountAbove: int(env, 'HUB_PRESENCE_COUNT_ABOVE', 1_000, 1, 1_000_000),
     maxBufferedBytes: int(env, 'HUB_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     wsPingMs: int(env, 'HUB_WS_PING_MS', 15_000, 100, 15_000),

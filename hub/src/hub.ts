@@ -148,6 +148,7 @@ export class Hub {
     const bad = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_metrics' });
     this.metricsSub = subscribeMetrics(
       this.nc,
+      { index: this.config.workerIndex, count: this.config.workers },
       (batch) => {
         const now = Date.now();
         for (const s of batch) {

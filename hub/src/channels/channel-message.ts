@@ -1,13 +1,19 @@
 /**
- * A message on its way to subscribers, with its `message` frame serialized once
- * for all of them: the fan-out never touches JSON.
+ * One frame serialized once and sent to many sessions. A transport that needs
+ * its own bytes for it (a WebSocket frame header, say) makes them once, on the
+ * first send, and keeps them in `encodings` for every other subscriber.
  */
-export interface ChannelMessage {
+export interface SharedFrame {
+  /** The whole frame as UTF-8 JSON. */
+  readonly frame: Buffer;
+  encodings?: Record<string, Buffer>;
+}
+
+/** A message on its way to subscribers, its `message` frame serialized once for all of them: the fan-out never touches JSON. */
+export interface ChannelMessage extends SharedFrame {
   ch: string;
   seq: number;
   ts: number;
-  /** The whole `message` frame as UTF-8 JSON. */
-  frame: Buffer;
 }
 
 const SUFFIX = Buffer.from('}');

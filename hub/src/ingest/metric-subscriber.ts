@@ -2,16 +2,19 @@ import type { NatsConnection, Subscription } from 'nats';
 import type { Sample } from './sample.js';
 import { parseMetricPayload } from './sample.js';
 import type { PulseError, Result } from '../protocol/index.js';
+import { ownsSubjectSeries, type SeriesPartition } from './series-partition.js';
 
 export const METRICS_SUBJECT_PREFIX = 'metrics.';
 
 /**
  * Takes raw samples from core NATS (`metrics.>`): a firehose, never stored.
  * Every hub hears every sample and computes the same rollups; JetStream keeps
- * one copy of each (see RollupPublisher).
+ * one copy of each (see RollupPublisher). Within a hub of several workers,
+ * each worker aggregates only the names its partition owns.
  */
 export function subscribeMetrics(
   nc: NatsConnection,
+  partition: SeriesPartition,
   onSamples: (samples: Sample[]) => void,
   onBadPayload: (subject: string, error: PulseError) => void,
 ): Subscription {
@@ -20,6 +23,7 @@ export function subscribeMetrics(
     callback: (err, msg) => {
       if (err) return;
       const series = msg.subject.slice(METRICS_SUBJECT_PREFIX.length);
+      if (!ownsSubjectSeries(partition, series)) return;
       const parsed: Result<Sample[]> = parseMetricPayload(series, decoder.decode(msg.data), Date.now());
       if (parsed.ok) onSamples(parsed.value);
       else onBadPayload(msg.subject, parsed.error);

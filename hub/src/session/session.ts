@@ -12,7 +12,7 @@ import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSource } from '../channels/source.js';
 import type { ChannelPublisher } from '../channels/publisher.js';
 import type { ChannelPresence } from '../presence/channel-presence.js';
-import type { Transport } from './transport.js';
+import type { OutgoingFrame, Transport } from './transport.js';
 import type { Positions } from './cursor.js';
 import { TokenBucket } from './token-bucket.js';
 import type { Limits } from '../config.js';
@@ -256,7 +256,7 @@ export class Session {
     this.sendRaw(frame.type, JSON.stringify(frame));
   }
 
-  private sendRaw(type: ServerFrame['type'], frame: Buffer | string): void {
+  private sendRaw(type: ServerFrame['type'], frame: OutgoingFrame): void {
     if (this.closed) return;
     if (!this.transport.send(type, frame)) {
       this.fail({ code: 'overloaded', message: 'the connection fell too far behind; resume with since' });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { channelMessage } from '../channels/channel-message.js';
 import { Positions } from './cursor.js';
 import { MAX_PENDING_DURING_SYNC, Subscription } from './subscription.js';
+import { frameBytes } from './transport.js';
 
 const msg = (seq: number) => channelMessage('metrics:x', seq, 1, Buffer.from(String(seq)));
 
@@ -12,7 +13,7 @@ function setup() {
   const sub = new Subscription(
     'metrics:x',
     positions,
-    (_type, frame) => sent.push((JSON.parse(frame.toString()) as { seq: number }).seq),
+    (_type, frame) => sent.push((JSON.parse(frameBytes(frame).toString()) as { seq: number }).seq),
     () => overflowed++,
   );
   return { sub, sent, positions, overflowed: () => overflowed };
@@ -60,7 +61,7 @@ describe('Subscription', () => {
   it('drops ephemeral frames while syncing and never moves the position for them', () => {
     const frames: string[] = [];
     const positions = new Positions();
-    const sub = new Subscription('room:r', positions, (type, frame) => frames.push(`${type} ${frame.toString()}`), () => undefined);
+    const sub = new Subscription('room:r', positions, (type, frame) => frames.push(`${type} ${frameBytes(frame).toString()}`), () => undefined);
     sub.deliverEphemeral('presence', 'during-sync');
     sub.goLive(4, []);
     sub.deliverEphemeral('presence', 'live');

@@ -1,6 +1,7 @@
 import type { ChannelMessage } from '../channels/channel-message.js';
 import type { ChannelSubscriber } from '../channels/registry.js';
 import type { Positions } from './cursor.js';
+import type { OutgoingFrame } from './transport.js';
 
 /**
  * Live messages held back while a subscription replays history. Past this the
@@ -21,7 +22,7 @@ export class Subscription implements ChannelSubscriber {
   constructor(
     readonly ch: string,
     private readonly positions: Positions,
-    private readonly send: (type: 'message' | 'presence' | 'presence_count', frame: Buffer | string) => void,
+    private readonly send: (type: 'message' | 'presence' | 'presence_count', frame: OutgoingFrame) => void,
     private readonly overflow: () => void,
   ) {}
 
@@ -60,6 +61,6 @@ export class Subscription implements ChannelSubscriber {
   private emit(msg: ChannelMessage): void {
     this.lastSeq = Math.max(this.lastSeq, msg.seq);
     this.positions.set(this.ch, this.lastSeq);
-    this.send('message', msg.frame);
+    this.send('message', msg);
   }
 }

@@ -1,4 +1,13 @@
 import type { PulseError, ServerFrame, TransportKind } from '../protocol/index.js';
+import type { SharedFrame } from '../channels/channel-message.js';
+
+/** What a transport is handed: a frame of this session alone, or one shared by every subscriber of a channel. */
+export type OutgoingFrame = Buffer | string | SharedFrame;
+
+/** The JSON bytes or text of any outgoing frame. */
+export function frameBytes(frame: OutgoingFrame): Buffer | string {
+  return typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : frame.frame;
+}
 
 /**
  * What a session needs from a connection: move frames out and close. Each
@@ -12,7 +21,7 @@ export interface Transport {
    * Queues one serialized frame. Returns false once the peer has fallen so far
    * behind that the session should give up on it.
    */
-  send(type: ServerFrame['type'], frame: Buffer | string): boolean;
+  send(type: ServerFrame['type'], frame: OutgoingFrame): boolean;
   /** Ends the connection, telling the peer why where the transport can. */
   close(error?: PulseError): void;
 }

@@ -1,6 +1,6 @@
 import type { PulseError, ServerFrame } from '../protocol/index.js';
 import type { Positions } from '../session/cursor.js';
-import type { Transport } from '../session/transport.js';
+import { frameBytes, type OutgoingFrame, type Transport } from '../session/transport.js';
 
 /** A poll waits at most this long for frames, then answers with none. */
 export const POLL_WAIT_MS = 25_000;
@@ -37,8 +37,9 @@ export class PollTransport implements Transport {
     this.armIdle();
   }
 
-  send(_type: ServerFrame['type'], frame: Buffer | string): boolean {
+  send(_type: ServerFrame['type'], outgoing: OutgoingFrame): boolean {
     if (this.ended) return true;
+    const frame = frameBytes(outgoing);
     this.queue.push(frame);
     this.queuedBytes += frame.length;
     this.scheduleFlush();

@@ -4,10 +4,11 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
 import type { Positions } from '../session/cursor.js';
 import type { SessionTable } from '../session/session-table.js';
-import type { Transport } from '../session/transport.js';
+import { frameBytes, type OutgoingFrame, type Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
+import { SlicedRound } from './sliced-timer.js';
 
 /** The contract asks for a comment at least every 15 s; proxies drop idle streams sooner or later. */
 export const SSE_KEEPALIVE_MS = 10_000;
@@ -40,11 +41,11 @@ export class SseTransport implements Transport {
     res.write(`retry: ${RETRY_MS}\n\n`);
   }
 
-  send(type: ServerFrame['type'], frame: Buffer | string): boolean {
+  send(type: ServerFrame['type'], frame: OutgoingFrame): boolean {
     if (this.res.writableEnded || this.res.destroyed) return true;
     this.res.cork();
     this.res.write(`event: ${type}\nid: ${this.positions.encode()}\ndata: `);
-    this.res.write(frame);
+    this.res.write(frameBytes(frame));
     this.res.write(END);
     this.res.uncork();
     return this.res.writableLength <= this.maxBufferedBytes;
@@ -61,23 +62,20 @@ export class SseTransport implements Transport {
   }
 }
 
-/** Writes the keep-alive comment to every open stream from one timer. */
+/** Writes the keep-alive comment to every open stream once per SSE_KEEPALIVE_MS, in slices spread over it. */
 export class SseKeepalive {
-  private readonly streams = new Set<SseTransport>();
-  private readonly timer = setInterval(() => {
-    for (const s of this.streams) s.keepalive();
-  }, SSE_KEEPALIVE_MS).unref();
+  private readonly round = new SlicedRound<SseTransport>(SSE_KEEPALIVE_MS, (s) => s.keepalive());
 
   add(t: SseTransport): void {
-    this.streams.add(t);
+    this.round.add(t);
   }
 
   remove(t: SseTransport): void {
-    this.streams.delete(t);
+    this.round.delete(t);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.round.stop();
   }
 }
 

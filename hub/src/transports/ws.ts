@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { WebSocket, type WebSocketServer } from 'ws';
@@ -6,7 +7,9 @@ import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import type { Session } from '../session/session.js';
 import type { SessionTable } from '../session/session-table.js';
-import type { Transport } from '../session/transport.js';
+import type { OutgoingFrame, Transport } from '../session/transport.js';
+import { wsTextFrame } from './ws-frame.js';
+import { SlicedRound } from './sliced-timer.js';
 
 /**
  * Frames above MAX_FRAME_BYTES get a `too_large` error from the session and
@@ -17,16 +20,26 @@ const MAX_WS_PAYLOAD_BYTES = 16 * MAX_FRAME_BYTES;
 
 class WsTransport implements Transport {
   readonly kind = 'ws' as const;
+  private readonly socket: Socket;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
-  ) {}
+  ) {
+    this.socket = (ws as unknown as { _socket: Socket })._socket;
+  }
 
-  send(_type: ServerFrame['type'], frame: Buffer | string): boolean {
+  send(_type: ServerFrame['type'], frame: OutgoingFrame): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return true;
-    // A Buffer goes out as a text frame: the message was serialized once for every subscriber.
-    this.ws.send(frame, { binary: false });
+    if (typeof frame === 'string' || Buffer.isBuffer(frame)) {
+      this.ws.send(frame, { binary: false });
+    } else {
+      // A channel message: its WebSocket frame is built once for all subscribers and written whole.
+      // ws only frames and writes itself when sending, and compression is off, so whole frames
+      // written here never interleave with one of its own.
+      const encodings = (frame.encodings ??= {});
+      this.socket.write((encodings.ws ??= wsTextFrame(frame.frame)));
+    }
     return this.ws.bufferedAmount <= this.maxBufferedBytes;
   }
 
@@ -36,43 +49,50 @@ class WsTransport implements Transport {
   }
 }
 
+const ALIVE = Symbol('alive');
+type Watched = WebSocket & { [ALIVE]?: boolean };
+
 /**
- * WebSocket-level pings from one timer for all sockets. A socket that has not
- * answered the previous ping by the next one is dead and is terminated, so a
- * vanished peer is noticed within two intervals.
+ * WebSocket-level pings, each socket once per interval, in slices spread over
+ * the interval (SlicedRound). A socket that has not answered the previous
+ * ping by the next one is dead and is terminated, so a vanished peer is
+ * noticed within two intervals.
  */
 export class WsHeartbeat {
-  private readonly alive = new Map<WebSocket, boolean>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly round: SlicedRound<Watched>;
 
   constructor(intervalMs: number) {
-    this.timer = setInterval(() => this.beat(), intervalMs).unref();
+    this.round = new SlicedRound(intervalMs, (ws) => this.beat(ws));
   }
 
-  add(ws: WebSocket): void {
-    this.alive.set(ws, true);
-    ws.on('pong', () => this.alive.set(ws, true));
+  add(ws: Watched): void {
+    ws[ALIVE] = true;
+    ws.on('pong', markAlive);
+    this.round.add(ws);
   }
 
-  remove(ws: WebSocket): void {
-    this.alive.delete(ws);
+  remove(ws: Watched): void {
+    this.round.delete(ws);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.round.stop();
   }
 
-  private beat(): void {
-    for (const [ws, alive] of this.alive) {
-      if (!alive) {
-        this.alive.delete(ws);
-        ws.terminate();
-        continue;
-      }
-      this.alive.set(ws, false);
-      ws.ping();
+  private beat(ws: Watched): void {
+    if (!ws[ALIVE]) {
+      this.round.delete(ws);
+      ws.terminate();
+      return;
     }
+    ws[ALIVE] = false;
+    ws.ping();
   }
+}
+
+// One listener function for every socket, instead of a closure each.
+function markAlive(this: Watched): void {
+  this[ALIVE] = true;
 }
 
 export function limitWsPayload(wss: WebSocketServer): void {

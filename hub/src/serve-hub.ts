@@ -1,0 +1,39 @@
+import { serve } from '@hono/node-server';
+import type { NatsConnection } from 'nats';
+import { createApp } from './app.js';
+import { connectBus } from './bus/connect.js';
+import type { Config } from './config.js';
+import { Hub } from './hub.js';
+
+/** Steps that undo a start, run in reverse order on shutdown. */
+export type Stops = Array<() => Promise<unknown>>;
+
+/**
+ * One hub process: the NATS connection, the hub, and its HTTP server on the
+ * configured port (shared by every worker of a cluster). Resolves with the
+ * port it listens on.
+ */
+export async function serveHub(config: Config, servers: string, stops: Stops): Promise<number> {
+  const nc: NatsConnection = await connectBus({ servers, user: 'hub', password: config.natsPasswords.hub, name: `pulse-hub-${config.workerIndex}` });
+  stops.push(() => nc.drain());
+  const hub = await Hub.start(nc, config);
+  stops.push(() => hub.stop());
+
+  const { app, injectWebSocket, stop: stopApp } = createApp(hub);
+  stops.push(async () => stopApp());
+  const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
+    s.once('error', fail);
+  });
+  injectWebSocket(server);
+  stops.push(
+    () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        // Open SSE streams and WebSockets would keep close() waiting forever.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  );
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : config.port;
+}

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StringCodec, connect } from 'nats';
+import type { MessageFrame, Rollup } from '@pulse/hub/protocol';
+import { TEST_PASSWORDS, TestWsClient } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+
+// One hub of two workers on one port, as HUB_WORKERS=2 runs it in production.
+const sys = useSystem({ beforeAll, afterAll }, { HUB_WORKERS: '2' });
+const sc = StringCodec();
+const clients: TestWsClient[] = [];
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+});
+
+describe('HUB_WORKERS=2', () => {
+  it('serves clients from both workers, each getting every room message once', async () => {
+    const room = uniqueName('w');
+    for (let i = 0; i < 12; i++) {
+      const c = await TestWsClient.connect(sys.hub.wsUrl);
+      clients.push(c);
+      c.send({ type: 'subscribe', ch: `room:${room}` });
+      await c.next((f) => f.type === 'subscribed');
+    }
+    const metrics = await Promise.all([0, 1, 2, 3].map(async () => (await fetch(`${sys.hub.url}/metrics`)).text()));
+    // /metrics answers from whichever worker took the connection: each of them holds some of the clients.
+    expect(metrics.every((m) => /pulse_sessions\{transport="ws"\} [1-9]/.test(m))).toBe(true);
+
+    const game = await connect({ servers: sys.nats.url, user: 'game', pass: TEST_PASSWORDS.game });
+    for (let i = 0; i < 20; i++) game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ i })));
+    await game.flush();
+    for (const c of clients) {
+      const got: number[] = [];
+      while (got.length < 20) got.push(((await c.next<MessageFrame<{ event: { i: number } }>>((f) => f.type === 'message')).data.event.i));
+      expect(got).toEqual([...Array(20).keys()]);
+    }
+    await game.close();
+  });
+
+  it('aggregates each metric name in one worker only, so every sample is counted once', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => uniqueName(`w.m${i}`));
+    const t = Date.now() - (Date.now() % 1000) + 2000;
+    for (const n of names) for (let k = 0; k < 10; k++) sys.service.publish(`metrics.${n},host=h${k % 2}`, JSON.stringify({ value: k, ts: t + k }));
+    await sys.service.flush();
+    for (const n of names) {
+      const rollups = await eventually(async () => {
+        const body = (await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${n}`)).json()) as { messages: Array<MessageFrame<Rollup>> };
+        return body.messages.length > 0 ? body.messages : undefined;
+      });
+      await sleep(300);
+      expect(rollups.map((m) => m.data.count)).toEqual([10]);
+    }
+  });
+
+  it('agrees on presence whichever worker answers', async () => {
+    const ch = `room:${uniqueName('w')}`;
+    for (let i = 0; i < 4; i++) {
+      const c = await TestWsClient.connect(sys.hub.wsUrl);
+      clients.push(c);
+      c.send({ type: 'subscribe', ch });
+    }
+    for (let i = 0; i < 6; i++) {
+      await eventually(async () => {
+        const body = (await (await fetch(`${sys.hub.url}/api/presence?ch=${ch}`)).json()) as { count: number };
+        return body.count === 4 ? true : undefined;
+      });
+    }
+  });
+});
