@@ -1,0 +1,89 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'nats';
+import { startTestNats, TEST_PASSWORDS } from '@pulse/hub/testing';
+import { measure, type Config, type Measurement } from './measure.js';
+import { summarize, writeReport } from './report.js';
+
+/**
+ * `npm run bench [-- --quick] [-- --only <label>]`: the fixed matrix. One
+ * nats-server; in turn the hub (WebSocket, then SSE), a bare `ws` relay and a
+ * Socket.IO 4 relay, each relaying the same NATS subject to the same kind of
+ * clients; for each, the highest sustainable rate and what it costs. Prints a
+ * table and the ratios, writes results JSON, and (without --quick) the
+ * report docs/benchmarks.md with its chart. The last line printed is one
+ * JSON object with the headline ratios.
+ */
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HEADLINE_CLIENTS = 5_000;
+
+function matrix(): Config[] {
+  const sizes = quick ? [Number(process.env.BENCH_CLIENTS ?? HEADLINE_CLIENTS)] : [1_000, 2_500, HEADLINE_CLIENTS, 10_000];
+  const rows: Config[] = [];
+  for (const clients of sizes) {
+    rows.push({ label: 'hub ws', server: 'hub', target: 'pulse-ws', clients });
+    rows.push({ label: 'bare ws', server: 'bare-ws', target: 'bare-ws', clients });
+    rows.push({ label: 'socket.io', server: 'socketio', target: 'socketio', clients });
+    rows.push({ label: 'hub sse', server: 'hub', target: 'pulse-sse', clients });
+    if (!quick) rows.push({ label: 'hub ws, 2 workers', server: 'hub', target: 'pulse-ws', clients, env: { HUB_WORKERS: '2' } });
+  }
+  return rows.filter((r) => only === undefined || r.label === only);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const nats = await startTestNats();
+  const publisher = await connect({ servers: nats.url, user: 'game', pass: TEST_PASSWORDS.game, name: 'pulse-bench-publisher' });
+  const results: Measurement[] = [];
+  const tty = process.stdout.isTTY;
+  const log = (line: string) => console.log(`${tty ? '\r\x1b[2K' : ''}${line}`);
+  let lastProgress = 0;
+  const progress = (line: string) => {
+    if (tty) process.stdout.write(`\r\x1b[2K${line}`);
+    else if (Date.now() - lastProgress > 2_000) {
+      lastProgress = Date.now();
+      console.log(line);
+    }
+  };
+  try {
+    for (const config of matrix()) {
+      results.push(
+        await measure(config, {
+          nats: { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub },
+          publisher,
+          loadWorkers: 2,
+          stepSeconds: quick ? 3 : 5,
+          drainMs: 1_500,
+          plan: { start: 4, growth: 1.5, refinements: quick ? 2 : 3, max: 2_000, min: 0.5 },
+          log,
+          progress,
+        }),
+      );
+    }
+  } finally {
+    await publisher.close();
+    await nats.stop();
+  }
+  const summary = summarize(results, HEADLINE_CLIENTS);
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const seconds = Math.round((Date.now() - started) / 1000);
+  mkdirSync(`${ROOT}load/results`, { recursive: true });
+  const file = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify({ machine, quick, seconds, summary, results }, null, 2));
+  console.log(summary.table);
+  console.log(`results: ${file} (${seconds} s)`);
+  if (!quick && only === undefined) {
+    writeReport(ROOT, { machine, seconds, results, summary, command: 'npm run bench' });
+    console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
+  }
+  console.log(JSON.stringify(summary.headline));
+}
+
+main().catch((err: unknown) => {
+  console.error('[bench] failed:', err);
+  process.exit(1);
+});

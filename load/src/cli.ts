@@ -1,0 +1,104 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { capacity, players, publishers, viewers, type ScenarioContext } from './scenarios.js';
+import { startSystem } from './system.js';
+
+const USAGE = `npm run load -- <scenario> [options]
+
+scenarios
+  viewers      N viewers of one room on --transport ws|sse|poll, room events at --rate msg/s
+  fanout       viewers over WebSocket: one room event stream to N subscribers
+  publishers   --publishers M sending --rate samples/s each over --series names
+  players      --players P in --rooms K rooms, each sending inputs at 20 Hz
+  capacity     --clients viewers while --samples samples/s are rolled up
+
+options
+  --clients N      viewers (default 1000)          --transport ws|sse|poll (default ws)
+  --rate R         messages/s, or samples/s per publisher (default 10)
+  --seconds S      how long to publish (default 10)  --publishers M (default 4)
+  --series K       metric names (default 20)         --players P (default 100)
+  --rooms K        rooms for players (default 2)     --samples N (default 50000)
+  --hub-workers N  HUB_WORKERS of the hub under test (default 1)
+  --load-workers N processes holding the clients (default 2)
+
+Starts its own nats-server and hub, prints progress, writes load/results/<scenario>-<time>.json.`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    clients: { type: 'string', default: '1000' },
+    transport: { type: 'string', default: 'ws' },
+    rate: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '10' },
+    publishers: { type: 'string', default: '4' },
+    series: { type: 'string', default: '20' },
+    players: { type: 'string', default: '100' },
+    rooms: { type: 'string', default: '2' },
+    samples: { type: 'string', default: '50000' },
+    'hub-workers': { type: 'string', default: '1' },
+    'load-workers': { type: 'string', default: '2' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function num(name: keyof typeof values, min = 1): number {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < min) {
+    console.error(`--${name} must be a number of at least ${min}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const scenario = positionals[0];
+  if (values.help || !scenario) {
+    console.log(USAGE);
+    process.exit(scenario ? 0 : 2);
+  }
+  const transport = values.transport as 'ws' | 'sse' | 'poll';
+  if (!['ws', 'sse', 'poll'].includes(transport)) {
+    console.error('--transport must be ws, sse or poll');
+    process.exit(2);
+  }
+  const runners: Record<string, (ctx: ScenarioContext) => Promise<object>> = {
+    viewers: (ctx) => viewers(ctx, { transport, clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds') }),
+    fanout: (ctx) => viewers(ctx, { transport: 'ws', clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds') }),
+    publishers: (ctx) => publishers(ctx, { publishers: num('publishers'), rate: num('rate'), series: num('series'), seconds: num('seconds') }),
+    players: (ctx) => players(ctx, { players: num('players'), rooms: num('rooms'), seconds: num('seconds') }),
+    capacity: (ctx) => capacity(ctx, { clients: num('clients'), samplesPerSec: num('samples'), rate: num('rate', 0.1), seconds: num('seconds') }),
+  };
+  const run = runners[scenario];
+  if (!run) {
+    console.error(`unknown scenario "${scenario}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const tty = process.stdout.isTTY;
+  const ctx: Omit<ScenarioContext, 'sys'> = {
+    loadWorkers: num('load-workers'),
+    log: (line) => console.log(`${tty ? '\r\x1b[2K' : ''}${line}`),
+    progress: (line) => (tty ? process.stdout.write(`\r\x1b[2K${line}`) : undefined),
+  };
+  console.log(`starting nats-server and the hub (HUB_WORKERS=${num('hub-workers')})…`);
+  const sys = await startSystem(num('hub-workers'));
+  let result: object;
+  try {
+    result = await run({ ...ctx, sys });
+  } finally {
+    await sys.stop();
+  }
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}${scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  ctx.log(JSON.stringify(result, null, 2));
+  ctx.log(`results: ${file}`);
+  const r = result as { lost?: number; duplicated?: number };
+  if ((r.lost ?? 0) > 0 || (r.duplicated ?? 0) > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error('[load] failed:', err);
+  process.exit(1);
+});

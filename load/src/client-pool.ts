@@ -1,0 +1,117 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Histogram } from './histogram.js';
+import type { RunReport, WorkerCommand, WorkerEvent } from './workers/messages.js';
+import type { Target } from './workers/targets.js';
+
+const WORKER = fileURLToPath(new URL('./workers/client-worker.ts', import.meta.url));
+
+export interface PoolReport extends Omit<RunReport, 'latency'> {
+  latency: Histogram;
+}
+
+/**
+ * Clients spread over several worker processes, so the load generator is not
+ * what limits the server: each worker holds `count / workers` clients.
+ */
+export class ClientPool {
+  private constructor(private readonly workers: ChildProcess[]) {}
+
+  static start(workers: number): ClientPool {
+    const children = Array.from({ length: workers }, () =>
+      fork(WORKER, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    return new ClientPool(children);
+  }
+
+  /** Opens `count` clients; `progress` hears how many are up as they come. */
+  async connect(
+    target: Target,
+    url: string,
+    ch: string,
+    count: number,
+    progress: (connected: number, failed: number) => void = () => undefined,
+  ): Promise<{ connected: number; failed: number; firstError?: string }> {
+    const shares = this.workers.map((_, i) => Math.floor(count / this.workers.length) + (i < count % this.workers.length ? 1 : 0));
+    const seen = this.workers.map(() => ({ connected: 0, failed: 0 }));
+    const results = await Promise.all(
+      this.workers.map(
+        (w, i) =>
+          new Promise<Extract<WorkerEvent, { ev: 'connected' }>>((done) => {
+            const on = (e: WorkerEvent) => {
+              if (e.ev === 'progress' || e.ev === 'connected') {
+                seen[i] = { connected: e.connected, failed: e.failed };
+                progress(
+                  seen.reduce((a, s) => a + s.connected, 0),
+                  seen.reduce((a, s) => a + s.failed, 0),
+                );
+              }
+              if (e.ev === 'connected') {
+                w.off('message', on);
+                done(e);
+              }
+            };
+            w.on('message', on);
+            this.send(w, { cmd: 'connect', target, url, ch, count: shares[i]!, concurrency: 100 });
+          }),
+      ),
+    );
+    const firstError = results.find((r) => r.firstError)?.firstError;
+    return {
+      connected: results.reduce((a, r) => a + r.connected, 0),
+      failed: results.reduce((a, r) => a + r.failed, 0),
+      ...(firstError !== undefined && { firstError }),
+    };
+  }
+
+  startRun(run: number): void {
+    for (const w of this.workers) this.send(w, { cmd: 'run', run });
+  }
+
+  async report(expected: number): Promise<PoolReport> {
+    const reports = await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<RunReport>((done) => {
+            const on = (e: WorkerEvent) => {
+              if (e.ev !== 'report') return;
+              w.off('message', on);
+              done(e.report);
+            };
+            w.on('message', on);
+            this.send(w, { cmd: 'report', expected });
+          }),
+      ),
+    );
+    const latency = new Histogram();
+    for (const r of reports) latency.merge(Histogram.fromSparse(r.latency));
+    return {
+      clients: reports.reduce((a, r) => a + r.clients, 0),
+      delivered: reports.reduce((a, r) => a + r.delivered, 0),
+      duplicated: reports.reduce((a, r) => a + r.duplicated, 0),
+      lost: reports.reduce((a, r) => a + r.lost, 0),
+      latency,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((done) => {
+            if (w.exitCode !== null) return done();
+            const kill = setTimeout(() => w.kill('SIGKILL'), 3_000);
+            w.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            this.send(w, { cmd: 'close' });
+          }),
+      ),
+    );
+  }
+
+  private send(w: ChildProcess, c: WorkerCommand): void {
+    w.send(c);
+  }
+}

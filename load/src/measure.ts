@@ -1,0 +1,147 @@
+import type { NatsConnection } from 'nats';
+import { ClientPool } from './client-pool.js';
+import { cpuSeconds, rssBytes } from './proc-stats.js';
+import { publishRun } from './publisher.js';
+import { searchRate, type SearchPlan } from './rate-search.js';
+import { launchServer, type ServerKind } from './servers/launch.js';
+import type { Target } from './workers/targets.js';
+
+/** The service level a rate must meet to count as sustained. */
+export const P99_LIMIT_MS = 100;
+
+export interface Config {
+  /** How the row is named in tables and charts. */
+  label: string;
+  server: ServerKind;
+  target: Target;
+  clients: number;
+  env?: Record<string, string>;
+}
+
+export interface Step {
+  rate: number;
+  ok: boolean;
+  published: number;
+  deliveriesPerSec: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  lost: number;
+  duplicated: number;
+  /** Server CPU over the step, in percent of one core. */
+  cpuPct: number;
+  why?: string;
+}
+
+export interface Measurement {
+  config: Config;
+  connected: number;
+  connectFailed: number;
+  connectSeconds: number;
+  rssIdleMB: number;
+  rssConnectedMB: number;
+  memPerConnKB: number;
+  best: Step | undefined;
+  steps: Step[];
+}
+
+export interface MeasureOptions {
+  nats: { url: string; user: string; pass: string };
+  publisher: NatsConnection;
+  loadWorkers: number;
+  stepSeconds: number;
+  drainMs: number;
+  plan: SearchPlan;
+  log: (line: string) => void;
+  progress: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+let runs = 0;
+
+/**
+ * One server, one kind of client, one number of clients: connect them all,
+ * measure memory, then find the highest message rate at which every client
+ * gets every message with p99 under P99_LIMIT_MS.
+ */
+export async function measure(config: Config, o: MeasureOptions): Promise<Measurement> {
+  const room = `bench${Date.now().toString(36)}${(runs++).toString(36)}`;
+  const subject = `rooms.${room}.events`;
+  const name = `[${config.label} ×${config.clients}]`;
+  const server = await launchServer(config.server, o.nats, subject, config.env);
+  const pool = ClientPool.start(o.loadWorkers);
+  try {
+    await sleep(1_500);
+    const rssIdle = rssBytes(server.pid);
+    const started = Date.now();
+    const conn = await pool.connect(config.target, server.url, `room:${room}`, config.clients, (up, failed) =>
+      o.progress(`${name} connecting ${up}/${config.clients}${failed ? ` (${failed} failed)` : ''}`),
+    );
+    const connectSeconds = (Date.now() - started) / 1000;
+    o.log(`${name} ${conn.connected} connected in ${connectSeconds.toFixed(1)} s${conn.failed ? `, ${conn.failed} failed (${conn.firstError})` : ''}`);
+    await sleep(3_000);
+    const rssConnected = rssBytes(server.pid);
+    const memPerConnKB = (rssConnected - rssIdle) / 1024 / Math.max(1, conn.connected);
+    o.log(`${name} memory: ${(rssIdle / 1048576).toFixed(0)} MB idle, ${(rssConnected / 1048576).toFixed(0)} MB connected, ${memPerConnKB.toFixed(1)} KB per connection`);
+
+    // Unmeasured: the first messages pay for JIT compilation on every side.
+    await publishRun(o.publisher, subject, ++runs, o.plan.start, 2);
+    await sleep(o.drainMs);
+    const attempt = async (rate: number): Promise<Step> => {
+      const run = ++runs;
+      pool.startRun(run);
+      await sleep(50);
+      const cpu0 = cpuSeconds(server.pid);
+      const t0 = Date.now();
+      o.progress(`${name} ${rate} msg/s for ${o.stepSeconds} s…`);
+      const published = await publishRun(o.publisher, subject, run, rate, o.stepSeconds);
+      await sleep(o.drainMs);
+      const seconds = (Date.now() - t0) / 1000;
+      const cpuPct = ((cpuSeconds(server.pid) - cpu0) / seconds) * 100;
+      const r = await pool.report(published);
+      const p99 = r.latency.quantile(0.99);
+      const why =
+        r.lost > 0 ? `${r.lost} lost` : r.duplicated > 0 ? `${r.duplicated} duplicated` : p99 > P99_LIMIT_MS ? `p99 ${p99.toFixed(0)} ms` : conn.connected < config.clients ? 'clients missing' : undefined;
+      const step: Step = {
+        rate,
+        ok: why === undefined,
+        published,
+        deliveriesPerSec: (r.delivered - r.duplicated) / o.stepSeconds,
+        p50: r.latency.quantile(0.5),
+        p99,
+        p999: r.latency.quantile(0.999),
+        lost: r.lost,
+        duplicated: r.duplicated,
+        cpuPct,
+        ...(why !== undefined && { why }),
+      };
+      o.log(
+        `${name} ${rate} msg/s: ${Math.round(step.deliveriesPerSec).toLocaleString('en')} deliveries/s, p50 ${step.p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, p99.9 ${step.p999.toFixed(1)} ms, lost ${r.lost}, dup ${r.duplicated}, cpu ${cpuPct.toFixed(0)}% → ${why ?? 'ok'}`,
+      );
+      // A step the server could not keep up with leaves a backlog: let it drain before the next.
+      await sleep(step.ok ? 500 : 4_000);
+      return step;
+    };
+    // Sustained means repeatable: a rate fails only when a second try fails too, so one scheduling
+    // hiccup on this shared machine does not end the search.
+    const { best, steps } = await searchRate(o.plan, async (rate) => {
+      const first = await attempt(rate);
+      return first.ok ? first : attempt(rate);
+    });
+    return {
+      config,
+      connected: conn.connected,
+      connectFailed: conn.failed,
+      connectSeconds,
+      rssIdleMB: rssIdle / 1048576,
+      rssConnectedMB: rssConnected / 1048576,
+      memPerConnKB,
+      best,
+      steps,
+    };
+  } finally {
+    // The server goes first, so the closing handshakes' TIME_WAIT lands on its side.
+    await server.stop();
+    await pool.close();
+  }
+}

@@ -1,0 +1,208 @@
+import { StringCodec } from 'nats';
+import { ClientPool } from './client-pool.js';
+import { Histogram } from './histogram.js';
+import { clockMs } from './probe.js';
+import { cpuSeconds, rssBytes } from './proc-stats.js';
+import { publishRun } from './publisher.js';
+import type { LoadSystem } from './system.js';
+import type { Target } from './workers/targets.js';
+
+const sc = StringCodec();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface ScenarioContext {
+  sys: LoadSystem;
+  loadWorkers: number;
+  log(line: string): void;
+  progress(line: string): void;
+}
+
+/** What every scenario reports about the hub while it ran. */
+interface HubCost {
+  hubCpuPct: number;
+  hubRssMB: number;
+  rssPerConnKB?: number;
+}
+
+function latency(h: Histogram) {
+  return { p50: round(h.quantile(0.5)), p99: round(h.quantile(0.99)), p999: round(h.quantile(0.999)), max: round(h.max) };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Seconds of `work`, with the hub's CPU over them. */
+async function costed<T>(sys: LoadSystem, work: () => Promise<T>): Promise<T & { seconds: number; hubCpuPct: number }> {
+  const cpu0 = cpuSeconds(sys.hub.pid);
+  const t0 = Date.now();
+  const result = await work();
+  const seconds = (Date.now() - t0) / 1000;
+  return { ...result, seconds, hubCpuPct: round(((cpuSeconds(sys.hub.pid) - cpu0) / seconds) * 100) };
+}
+
+async function connectClients(ctx: ScenarioContext, pool: ClientPool, target: Target, ch: string, n: number) {
+  const rss0 = rssBytes(ctx.sys.hub.pid);
+  const c = await pool.connect(target, ctx.sys.hub.url, ch, n, (up, failed) => ctx.progress(`connecting ${target}: ${up}/${n}${failed ? `, ${failed} failed` : ''}`));
+  ctx.log(`${c.connected} ${target} clients connected${c.failed ? `, ${c.failed} failed (${c.firstError})` : ''}`);
+  await sleep(2_000);
+  const rss1 = rssBytes(ctx.sys.hub.pid);
+  return { ...c, rssPerConnKB: round((rss1 - rss0) / 1024 / Math.max(1, c.connected)) };
+}
+
+/**
+ * N viewers of one room channel on one transport, and a room event stream at
+ * `rate` messages a second for `seconds`: deliveries, latency, losses and
+ * duplicates by index, hub CPU and memory. `fanout` is this over WebSocket.
+ */
+export async function viewers(ctx: ScenarioContext, o: { transport: 'ws' | 'sse' | 'poll'; clients: number; rate: number; seconds: number }) {
+  const room = `load${Date.now().toString(36)}`;
+  const pool = ClientPool.start(ctx.loadWorkers);
+  try {
+    const c = await connectClients(ctx, pool, `pulse-${o.transport}` as Target, `room:${room}`, o.clients);
+    pool.startRun(1);
+    const run = await costed(ctx.sys, async () => {
+      const ticker = setInterval(() => ctx.progress(`publishing ${o.rate} msg/s to ${c.connected} ${o.transport} viewers…`), 1_000);
+      const published = await publishRun(ctx.sys.game, `rooms.${room}.events`, 1, o.rate, o.seconds);
+      clearInterval(ticker);
+      await sleep(2_000);
+      return { published };
+    });
+    const r = await pool.report(run.published);
+    return {
+      scenario: 'viewers',
+      ...o,
+      connected: c.connected,
+      connectFailed: c.failed,
+      published: run.published,
+      deliveries: r.delivered,
+      deliveriesPerSec: Math.round((r.delivered - r.duplicated) / o.seconds),
+      lost: r.lost,
+      duplicated: r.duplicated,
+      latencyMs: latency(r.latency),
+      hub: { hubCpuPct: run.hubCpuPct, hubRssMB: round(rssBytes(ctx.sys.hub.pid) / 1048576), rssPerConnKB: c.rssPerConnKB } satisfies HubCost,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * M publishers sending `rate` samples a second each over `series` metric
+ * names for `seconds`; nothing is lost when the rollups stored for those
+ * names count every sample sent.
+ */
+export async function publishers(ctx: ScenarioContext, o: { publishers: number; rate: number; series: number; seconds: number }) {
+  const prefix = `load.${Date.now().toString(36)}`;
+  const names = Array.from({ length: o.series }, (_, i) => `${prefix}.s${i}`);
+  const perTickMs = 10;
+  const run = await costed(ctx.sys, async () => {
+    let sent = 0;
+    const total = o.publishers * o.rate * o.seconds;
+    const start = clockMs();
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        const due = Math.min(total, Math.floor(((clockMs() - start) / 1000) * o.publishers * o.rate));
+        while (sent < due) {
+          ctx.sys.service.publish(`metrics.${names[sent % names.length]}`, sc.encode(String(sent % 1000)));
+          sent++;
+        }
+        ctx.progress(`published ${sent.toLocaleString('en')} / ${total.toLocaleString('en')} samples`);
+        if (sent >= total) {
+          clearInterval(timer);
+          done();
+        }
+      }, perTickMs);
+    });
+    await ctx.sys.service.flush();
+    return { sent };
+  });
+  // Windows close 250 ms after they end; give the last ones time to be stored.
+  await sleep(2_500);
+  let counted = 0;
+  for (const name of names) {
+    const res = await fetch(`${ctx.sys.hub.url}/api/history?ch=metrics:${name}&limit=2000`);
+    const body = (await res.json()) as { messages: Array<{ data: { count: number } }> };
+    for (const m of body.messages) counted += m.data.count;
+  }
+  return {
+    scenario: 'publishers',
+    ...o,
+    sent: run.sent,
+    samplesPerSec: Math.round(run.sent / run.seconds),
+    counted,
+    lost: run.sent - counted,
+    hub: { hubCpuPct: run.hubCpuPct, hubRssMB: round(rssBytes(ctx.sys.hub.pid) / 1048576) } satisfies HubCost,
+  };
+}
+
+/**
+ * P players in `rooms` rooms, each sending an input 20 times a second; a game
+ * server on NATS checks every player's inputs arrive, in order, once.
+ */
+export async function players(ctx: ScenarioContext, o: { players: number; rooms: number; seconds: number }) {
+  const prefix = `load${Date.now().toString(36)}`;
+  const perPlayer = new Map<string, { last: number; received: number; dup: number; gaps: number }>();
+  const lat = new Histogram();
+  const sub = ctx.sys.game.subscribe('rooms.*.input');
+  void (async () => {
+    for await (const m of sub) {
+      if (!m.subject.startsWith(`rooms.${prefix}`)) continue;
+      const input = JSON.parse(sc.decode(m.data)) as { player: { id: string }; input: { n: number; t: number } };
+      lat.record(clockMs() - input.input.t);
+      const p = perPlayer.get(input.player.id) ?? { last: -1, received: 0, dup: 0, gaps: 0 };
+      if (input.input.n <= p.last) p.dup++;
+      else {
+        if (p.last >= 0 && input.input.n > p.last + 1) p.gaps += input.input.n - p.last - 1;
+        p.last = input.input.n;
+      }
+      p.received++;
+      perPlayer.set(input.player.id, p);
+    }
+  })();
+  const pools = Array.from({ length: o.rooms }, () => ClientPool.start(Math.max(1, Math.floor(ctx.loadWorkers / o.rooms)) || 1));
+  try {
+    for (const [i, pool] of pools.entries()) await connectClients(ctx, pool, 'pulse-player', `room:${prefix}${i}`, Math.ceil(o.players / o.rooms));
+    // Counting starts with every player in: inputs sent while others were still joining do not count.
+    perPlayer.clear();
+    lat.reset();
+    const run = await costed(ctx.sys, async () => {
+      const ticker = setInterval(() => ctx.progress(`${perPlayer.size} players sending inputs at 20 Hz…`), 1_000);
+      await sleep(o.seconds * 1_000);
+      clearInterval(ticker);
+      return {};
+    });
+    let received = 0;
+    let dup = 0;
+    let gaps = 0;
+    for (const p of perPlayer.values()) {
+      received += p.received;
+      dup += p.dup;
+      gaps += p.gaps;
+    }
+    return {
+      scenario: 'players',
+      ...o,
+      activePlayers: perPlayer.size,
+      inputs: received,
+      inputsPerSec: Math.round(received / run.seconds),
+      lost: gaps,
+      duplicated: dup,
+      latencyMs: latency(lat),
+      hub: { hubCpuPct: run.hubCpuPct, hubRssMB: round(rssBytes(ctx.sys.hub.pid) / 1048576) } satisfies HubCost,
+    };
+  } finally {
+    sub.unsubscribe();
+    for (const p of pools) await p.close();
+  }
+}
+
+/** Viewers and publishers at once: the "one machine" capacity check of the benchmark. */
+export async function capacity(ctx: ScenarioContext, o: { clients: number; samplesPerSec: number; rate: number; seconds: number }) {
+  const [v, p] = await Promise.all([
+    viewers(ctx, { transport: 'ws', clients: o.clients, rate: o.rate, seconds: o.seconds + 20 }),
+    // Publishing starts once the viewers have had time to connect.
+    sleep(20_000).then(() => publishers(ctx, { publishers: 10, rate: o.samplesPerSec / 10, series: 100, seconds: o.seconds })),
+  ]);
+  return { scenario: 'capacity', ...o, viewers: v, publishers: p, lost: v.lost + p.lost, duplicated: v.duplicated };
+}

@@ -1,0 +1,116 @@
+import { Histogram } from '../histogram.js';
+import { clockMs, readProbe } from '../probe.js';
+import type { RunReport, WorkerCommand, WorkerEvent } from './messages.js';
+import { openClient, type ClientHandle } from './targets.js';
+
+/**
+ * One load process: holds a share of the clients, checks every message it
+ * receives by run and index (lost, duplicated) and records its latency.
+ * Started by the load tool with child_process.fork; talks over IPC.
+ */
+interface ClientState {
+  handle: ClientHandle;
+  open: boolean;
+  received: number;
+  duplicated: number;
+  lastIndex: number;
+}
+
+const clients: ClientState[] = [];
+let run = -1;
+let latency = new Histogram();
+
+function send(e: WorkerEvent): void {
+  process.send!(e);
+}
+
+async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<void> {
+  let connected = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const progress = setInterval(() => send({ ev: 'progress', connected, failed }), 500);
+  const one = () =>
+    new Promise<void>((done) => {
+      const state: ClientState = { handle: undefined as unknown as ClientHandle, open: false, received: 0, duplicated: 0, lastIndex: -1 };
+      let settled = false;
+      const settle = () => {
+        if (!settled) {
+          settled = true;
+          done();
+        }
+      };
+      state.handle = openClient(c.target, c.url, c.ch, {
+        ready: () => {
+          state.open = true;
+          connected++;
+          settle();
+        },
+        payload: (text) => {
+          const p = readProbe(text);
+          if (!p || p.r !== run) return;
+          latency.record(clockMs() - p.t);
+          // Each server keeps a channel's order, so an index not above the last is a duplicate.
+          if (p.i <= state.lastIndex) state.duplicated++;
+          else state.lastIndex = p.i;
+          state.received++;
+        },
+        failed: (reason) => {
+          firstError ??= reason;
+          if (!settled) failed++;
+          settle();
+        },
+        closed: () => {
+          state.open = false;
+          settle();
+        },
+      });
+      clients.push(state);
+    });
+  const lanes = Array.from({ length: Math.min(c.concurrency, c.count) }, async () => {
+    while (next < c.count) {
+      next++;
+      await one();
+    }
+  });
+  await Promise.all(lanes);
+  clearInterval(progress);
+  send({ ev: 'connected', connected, failed, ...(firstError !== undefined && { firstError }) });
+}
+
+function report(expected: number): RunReport {
+  let delivered = 0;
+  let duplicated = 0;
+  let lost = 0;
+  for (const s of clients) {
+    delivered += s.received;
+    duplicated += s.duplicated;
+    lost += Math.max(0, expected - (s.received - s.duplicated));
+  }
+  return { clients: clients.length, delivered, duplicated, lost, latency: latency.toSparse() };
+}
+
+process.on('message', (m: WorkerCommand) => {
+  switch (m.cmd) {
+    case 'connect':
+      void connect(m);
+      return;
+    case 'run':
+      run = m.run;
+      latency = new Histogram();
+      for (const s of clients) {
+        s.received = 0;
+        s.duplicated = 0;
+        s.lastIndex = -1;
+      }
+      return;
+    case 'report':
+      send({ ev: 'report', report: report(m.expected) });
+      return;
+    case 'close':
+      for (const s of clients) s.handle.close();
+      setTimeout(() => process.exit(0), 200).unref();
+      return;
+  }
+});
+process.on('disconnect', () => process.exit(0));

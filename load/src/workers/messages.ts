@@ -1,0 +1,26 @@
+import type { Target } from './targets.js';
+
+/** Parent to worker. */
+export type WorkerCommand =
+  | { cmd: 'connect'; target: Target; url: string; ch: string; count: number; concurrency: number }
+  /** Counting starts over for run `run`; messages of other runs are ignored. */
+  | { cmd: 'run'; run: number }
+  /** `expected` messages were published in the run: how many did each client get? */
+  | { cmd: 'report'; expected: number }
+  | { cmd: 'close' };
+
+export interface RunReport {
+  clients: number;
+  /** Messages of the run received, duplicates included. */
+  delivered: number;
+  duplicated: number;
+  /** Expected per client minus unique received per client, summed (disconnected clients count whole). */
+  lost: number;
+  latency: { buckets: Array<[number, number]>; max: number };
+}
+
+/** Worker to parent. */
+export type WorkerEvent =
+  | { ev: 'progress'; connected: number; failed: number }
+  | { ev: 'connected'; connected: number; failed: number; firstError?: string }
+  | { ev: 'report'; report: RunReport };

@@ -1,0 +1,192 @@
+import http from 'node:http';
+import WebSocket from 'ws';
+import { io } from 'socket.io-client';
+
+/** The kinds of client the load tool speaks: Pulse on each transport, and the two baselines. */
+export const TARGETS = ['pulse-ws', 'pulse-sse', 'pulse-poll', 'pulse-player', 'bare-ws', 'socketio'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface ClientHandle {
+  close(): void;
+}
+
+export interface ClientEvents {
+  /** The client is connected and subscribed: what it receives from now on counts. */
+  ready(): void;
+  payload(text: string): void;
+  failed(reason: string): void;
+  closed(): void;
+}
+
+/** Opens one client of the given kind. `url` is the server's base URL (http://host:port). */
+export function openClient(target: Target, url: string, ch: string, on: ClientEvents): ClientHandle {
+  switch (target) {
+    case 'pulse-ws':
+      return pulseWs(url, ch, on);
+    case 'pulse-sse':
+      return pulseSse(url, ch, on);
+    case 'pulse-poll':
+      return pulsePoll(url, ch, on);
+    case 'pulse-player':
+      return pulsePlayer(url, ch, on);
+    case 'bare-ws':
+      return bareWs(url, on);
+    case 'socketio':
+      return socketIo(url, on);
+  }
+}
+
+function pulseWs(url: string, ch: string, on: ClientEvents): ClientHandle {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
+  let ready = false;
+  ws.on('message', (data) => {
+    const text = data.toString();
+    if (ready) return on.payload(text);
+    if (text.startsWith('{"type":"welcome"')) ws.send(JSON.stringify({ type: 'subscribe', ch }));
+    else if (text.startsWith('{"type":"subscribed"')) {
+      ready = true;
+      on.ready();
+    }
+  });
+  ws.on('error', (e) => on.failed(e.message));
+  ws.on('close', () => on.closed());
+  return { close: () => ws.terminate() };
+}
+
+function bareWs(url: string, on: ClientEvents): ClientHandle {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), { perMessageDeflate: false });
+  ws.on('open', () => on.ready());
+  ws.on('message', (data) => on.payload(data.toString()));
+  ws.on('error', (e) => on.failed(e.message));
+  ws.on('close', () => on.closed());
+  return { close: () => ws.terminate() };
+}
+
+function socketIo(url: string, on: ClientEvents): ClientHandle {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  socket.on('connect', () => on.ready());
+  socket.on('m', (payload: string) => on.payload(payload));
+  socket.on('connect_error', (e) => on.failed(e.message));
+  socket.on('disconnect', () => on.closed());
+  return { close: () => socket.disconnect() };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+function pulseSse(url: string, ch: string, on: ClientEvents): ClientHandle {
+  let ready = false;
+  let rest = '';
+  const req = http.get(`${url}/api/sse?ch=${encodeURIComponent(ch)}`, { agent: false }, (res) => {
+    if (res.statusCode !== 200) {
+      on.failed(`SSE answered ${res.statusCode}`);
+      res.resume();
+      return;
+    }
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      const events = (rest + chunk).split('\n\n');
+      rest = events.pop()!;
+      for (const e of events) {
+        if (ready) {
+          if (e.startsWith('event: message')) on.payload(e);
+        } else if (e.startsWith('event: subscribed')) {
+          ready = true;
+          on.ready();
+        }
+      }
+    });
+    res.on('close', () => on.closed());
+  });
+  req.on('error', (e) => on.failed(e.message));
+  return { close: () => req.destroy() };
+}
+
+function pulsePoll(url: string, ch: string, on: ClientEvents): ClientHandle {
+  let stopped = false;
+  let ready = false;
+  let session: string | undefined;
+  let cursor: string | undefined;
+  const loop = async () => {
+    while (!stopped) {
+      const q = new URLSearchParams({ ch });
+      if (session) q.set('session', session);
+      if (cursor) q.set('cursor', cursor);
+      const body = await new Promise<string>((resolve, reject) => {
+        http
+          .get(`${url}/api/poll?${q}`, { agent }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`poll answered ${res.statusCode}`))));
+          })
+          .on('error', reject);
+      });
+      const answer = JSON.parse(body) as { session: string; cursor: string; frames: Array<{ type: string }> };
+      session = answer.session;
+      cursor = answer.cursor;
+      for (const f of answer.frames) {
+        if (f.type === 'subscribed' && !ready) {
+          ready = true;
+          on.ready();
+        } else if (f.type === 'message' && ready) on.payload(JSON.stringify(f));
+      }
+    }
+  };
+  loop().then(
+    () => on.closed(),
+    (e: unknown) => {
+      if (!stopped) on.failed(e instanceof Error ? e.message : String(e));
+      on.closed();
+    },
+  );
+  return {
+    close: () => {
+      stopped = true;
+    },
+  };
+}
+
+/** Players send an input this often (PROTOCOL.md's game loop rate). */
+export const INPUT_HZ = 20;
+
+/**
+ * A player: signs in with a demo token (POST /api/login), joins the room and
+ * sends `{"kind":"input","input":{"n","t"}}` at INPUT_HZ; the load tool's game
+ * server checks `n` per player for losses and `t` for latency.
+ */
+function pulsePlayer(url: string, ch: string, on: ClientEvents): ClientHandle {
+  let ws: WebSocket | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'load player', role: 'player' }) })
+    .then(async (res) => {
+      if (!res.ok) throw new Error(`login answered ${res.status}`);
+      const { token } = (await res.json()) as { token: string };
+      if (stopped) return;
+      ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?token=${token}`, { perMessageDeflate: false });
+      let n = 0;
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (text.startsWith('{"type":"welcome"')) ws!.send(JSON.stringify({ type: 'subscribe', ch }));
+        else if (text.startsWith('{"type":"subscribed"') && !timer) {
+          on.ready();
+          timer = setInterval(() => {
+            ws!.send(`{"type":"publish","ch":${JSON.stringify(ch)},"data":{"kind":"input","input":{"n":${n++},"t":${performance.timeOrigin + performance.now()}}}}`);
+          }, 1000 / INPUT_HZ);
+        }
+      });
+      ws.on('error', (e) => on.failed(e.message));
+      ws.on('close', () => {
+        clearInterval(timer);
+        on.closed();
+      });
+    })
+    .catch((e: unknown) => on.failed(e instanceof Error ? e.message : String(e)));
+  return {
+    close: () => {
+      stopped = true;
+      clearInterval(timer);
+      ws?.terminate();
+    },
+  };
+}
