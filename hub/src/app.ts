@@ -1,5 +1,5 @@
+import type { Server } from 'node:http';
 import { Hono } from 'hono';
-import { createNodeWebSocket } from '@hono/node-ws';
 import type { Hub } from './hub.js';
 import { Identity } from './auth/identity.js';
 import { apiRoutes } from './http/api.js';
@@ -8,7 +8,8 @@ import { authenticate, type AuthEnv } from './http/auth.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { errorResponse } from './http/errors.js';
 import { opsRoutes } from './http/ops.js';
-import { WsHeartbeat, limitWsPayload, wsRoute } from './transports/ws.js';
+import { WsHeartbeat } from './transports/ws-heartbeat.js';
+import { WsUpgrades } from './transports/ws-upgrade.js';
 import { SseKeepalive, sseRoute } from './transports/sse.js';
 import { pollRoute } from './transports/poll-route.js';
 import { sessionCommands } from './http/session-commands.js';
@@ -19,8 +20,6 @@ import { originGuard } from './http/origins.js';
 export function createApp(hub: Hub) {
   const identity = new Identity({ secret: hub.config.jwtSecret, allowAnonymous: hub.config.allowAnonymous });
   const app = new Hono<AuthEnv>();
-  const nodeWs = createNodeWebSocket({ app });
-  limitWsPayload(nodeWs.wss);
 
   app.route('/', opsRoutes(hub));
   const origins = originGuard(hub.config.corsOrigins);
@@ -30,7 +29,8 @@ export function createApp(hub: Hub) {
   const keepalive = new SseKeepalive();
   const heartbeat = new WsHeartbeat(hub.config.wsPingMs);
   const auth = authenticate(identity);
-  app.get('/ws', auth, wsRoute(nodeWs.upgradeWebSocket, hub.sessions, heartbeat, hub.config.maxBufferedBytes));
+  const upgrades = new WsUpgrades(app, hub.sessions, heartbeat, hub.config.maxBufferedBytes);
+  app.get('/ws', auth, upgrades.route());
   const streamLimits = { maxChannels: hub.config.limits.subscriptionsPerSession, maxBufferedBytes: hub.config.maxBufferedBytes };
   app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, streamLimits));
   app.get('/api/poll', auth, pollRoute(hub.sessions, streamLimits));
@@ -44,9 +44,15 @@ export function createApp(hub: Hub) {
     return errorResponse(c, { code: 'overloaded', message: 'the hub could not answer this request; try again' });
   });
 
-  return { app, injectWebSocket: nodeWs.injectWebSocket, identity, stop: () => {
+  return {
+    app,
+    /** Hands the server's WebSocket upgrades to the app and ws; call right after serve(). */
+    attach: (server: Server) => upgrades.attach(server, app),
+    identity,
+    stop: () => {
       keepalive.stop();
       heartbeat.stop();
+      upgrades.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { NatsConnection } from 'nats';
 import { createApp } from './app.js';
@@ -19,13 +20,13 @@ export async function serveHub(config: Config, servers: string, stops: Stops): P
   const hub = await Hub.start(nc, config);
   stops.push(() => hub.stop());
 
-  const { app, injectWebSocket, stop: stopApp } = createApp(hub);
+  const { app, attach, stop: stopApp } = createApp(hub);
   stops.push(async () => stopApp());
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
     s.once('error', fail);
   });
-  injectWebSocket(server);
+  attach(server as Server);
   stops.push(
     () =>
       new Promise<void>((done) => {

@@ -5,6 +5,8 @@ import { connect } from 'nats';
 import { startTestNats, TEST_PASSWORDS } from '@pulse/hub/testing';
 import { measure, type Config, type Measurement } from './measure.js';
 import { summarize, writeReport } from './report.js';
+import { capacity, type CapacityResult } from './scenarios.js';
+import { startSystem } from './system.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only <label>]`: the fixed matrix. One
@@ -22,7 +24,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HEADLINE_CLIENTS = 5_000;
 
 function matrix(): Config[] {
-  const sizes = quick ? [Number(process.env.BENCH_CLIENTS ?? HEADLINE_CLIENTS)] : [1_000, 2_500, HEADLINE_CLIENTS, 10_000];
+  const sizes = quick ? [HEADLINE_CLIENTS] : [1_000, HEADLINE_CLIENTS, 10_000];
   const rows: Config[] = [];
   for (const clients of sizes) {
     rows.push({ label: 'hub ws', server: 'hub', target: 'pulse-ws', clients });
@@ -56,9 +58,9 @@ async function main(): Promise<void> {
           nats: { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub },
           publisher,
           loadWorkers: 2,
-          stepSeconds: quick ? 3 : 5,
+          stepSeconds: quick ? 2.5 : 4,
           drainMs: 1_500,
-          plan: { start: 4, growth: 1.5, refinements: quick ? 2 : 3, max: 2_000, min: 0.5 },
+          plan: { start: 4, growth: quick ? 2 : 1.5, refinements: quick ? 2 : 3, max: 2_000, min: 0.5 },
           log,
           progress,
         }),
@@ -68,19 +70,31 @@ async function main(): Promise<void> {
     await publisher.close();
     await nats.stop();
   }
+  const capacityRun = quick || only !== undefined ? undefined : await runCapacity(log, progress);
   const summary = summarize(results, HEADLINE_CLIENTS);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const seconds = Math.round((Date.now() - started) / 1000);
   mkdirSync(`${ROOT}load/results`, { recursive: true });
   const file = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, JSON.stringify({ machine, quick, seconds, summary, results }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, quick, seconds, summary, results, capacity: capacityRun }, null, 2));
   console.log(summary.table);
   console.log(`results: ${file} (${seconds} s)`);
   if (!quick && only === undefined) {
-    writeReport(ROOT, { machine, seconds, results, summary, command: 'npm run bench' });
+    writeReport(ROOT, { machine, seconds, results, summary, capacity: capacityRun, command: 'npm run bench' });
     console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   }
   console.log(JSON.stringify(summary.headline));
+}
+
+/** One machine, HUB_WORKERS=2: 10,000 WebSocket viewers while 50,000 metric samples a second are rolled up. */
+async function runCapacity(log: (l: string) => void, progress: (l: string) => void): Promise<CapacityResult> {
+  log('[capacity] 10,000 viewers and 50,000 samples/s, HUB_WORKERS=2');
+  const sys = await startSystem(2);
+  try {
+    return await capacity({ sys, loadWorkers: 2, log, progress }, { clients: 10_000, samplesPerSec: 50_000, rate: 1, seconds: 20 });
+  } finally {
+    await sys.stop();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -64,6 +64,11 @@ export class ClientPool {
     };
   }
 
+  /** The worker processes, for their CPU use. */
+  get pids(): number[] {
+    return this.workers.map((w) => w.pid!).filter((p) => p !== undefined);
+  }
+
   startRun(run: number): void {
     for (const w of this.workers) this.send(w, { cmd: 'run', run });
   }

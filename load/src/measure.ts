@@ -30,6 +30,8 @@ export interface Step {
   duplicated: number;
   /** Server CPU over the step, in percent of one core. */
   cpuPct: number;
+  /** The load clients' CPU over the step, in percent of one core: they share the machine. */
+  clientCpuPct: number;
   why?: string;
 }
 
@@ -57,6 +59,17 @@ export interface MeasureOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Connecting leaves work behind (presence writes, for the hub): wait until the server is quiet, at most 20 s. */
+async function settle(pid: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  await sleep(2_000);
+  while (Date.now() < deadline) {
+    const cpu0 = cpuSeconds(pid);
+    await sleep(1_000);
+    if (cpuSeconds(pid) - cpu0 < 0.1) return;
+  }
+}
 let runs = 0;
 
 /**
@@ -79,25 +92,27 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
     );
     const connectSeconds = (Date.now() - started) / 1000;
     o.log(`${name} ${conn.connected} connected in ${connectSeconds.toFixed(1)} s${conn.failed ? `, ${conn.failed} failed (${conn.firstError})` : ''}`);
-    await sleep(3_000);
+    await settle(server.pid);
     const rssConnected = rssBytes(server.pid);
     const memPerConnKB = (rssConnected - rssIdle) / 1024 / Math.max(1, conn.connected);
     o.log(`${name} memory: ${(rssIdle / 1048576).toFixed(0)} MB idle, ${(rssConnected / 1048576).toFixed(0)} MB connected, ${memPerConnKB.toFixed(1)} KB per connection`);
 
     // Unmeasured: the first messages pay for JIT compilation on every side.
-    await publishRun(o.publisher, subject, ++runs, o.plan.start, 2);
+    await publishRun(o.publisher, subject, ++runs, o.plan.start, o.stepSeconds);
     await sleep(o.drainMs);
     const attempt = async (rate: number): Promise<Step> => {
       const run = ++runs;
       pool.startRun(run);
       await sleep(50);
       const cpu0 = cpuSeconds(server.pid);
+      const clientCpu0 = pool.pids.reduce((a, p) => a + cpuSeconds(p), 0);
       const t0 = Date.now();
       o.progress(`${name} ${rate} msg/s for ${o.stepSeconds} s…`);
       const published = await publishRun(o.publisher, subject, run, rate, o.stepSeconds);
       await sleep(o.drainMs);
       const seconds = (Date.now() - t0) / 1000;
       const cpuPct = ((cpuSeconds(server.pid) - cpu0) / seconds) * 100;
+      const clientCpuPct = ((pool.pids.reduce((a, p) => a + cpuSeconds(p), 0) - clientCpu0) / seconds) * 100;
       const r = await pool.report(published);
       const p99 = r.latency.quantile(0.99);
       const why =
@@ -113,13 +128,15 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
         lost: r.lost,
         duplicated: r.duplicated,
         cpuPct,
+        clientCpuPct,
         ...(why !== undefined && { why }),
       };
       o.log(
-        `${name} ${rate} msg/s: ${Math.round(step.deliveriesPerSec).toLocaleString('en')} deliveries/s, p50 ${step.p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, p99.9 ${step.p999.toFixed(1)} ms, lost ${r.lost}, dup ${r.duplicated}, cpu ${cpuPct.toFixed(0)}% → ${why ?? 'ok'}`,
+        `${name} ${rate} msg/s: ${Math.round(step.deliveriesPerSec).toLocaleString('en')} deliveries/s, p50 ${step.p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, p99.9 ${step.p999.toFixed(1)} ms, lost ${r.lost}, dup ${r.duplicated}, server cpu ${cpuPct.toFixed(0)}%, clients ${clientCpuPct.toFixed(0)}% → ${why ?? 'ok'}`,
       );
       // A step the server could not keep up with leaves a backlog: let it drain before the next.
-      await sleep(step.ok ? 500 : 4_000);
+      if (step.ok) await sleep(500);
+      else await settle(server.pid);
       return step;
     };
     // Sustained means repeatable: a rate fails only when a second try fails too, so one scheduling

@@ -197,12 +197,37 @@ export async function players(ctx: ScenarioContext, o: { players: number; rooms:
   }
 }
 
-/** Viewers and publishers at once: the "one machine" capacity check of the benchmark. */
+export type CapacityResult = Awaited<ReturnType<typeof capacity>>;
+
+/**
+ * Viewers and publishers at once, the "one machine" check of the benchmark:
+ * every viewer connected first, then room messages and metric samples flow
+ * together for `seconds`.
+ */
 export async function capacity(ctx: ScenarioContext, o: { clients: number; samplesPerSec: number; rate: number; seconds: number }) {
-  const [v, p] = await Promise.all([
-    viewers(ctx, { transport: 'ws', clients: o.clients, rate: o.rate, seconds: o.seconds + 20 }),
-    // Publishing starts once the viewers have had time to connect.
-    sleep(20_000).then(() => publishers(ctx, { publishers: 10, rate: o.samplesPerSec / 10, series: 100, seconds: o.seconds })),
-  ]);
-  return { scenario: 'capacity', ...o, viewers: v, publishers: p, lost: v.lost + p.lost, duplicated: v.duplicated };
+  const room = `cap${Date.now().toString(36)}`;
+  const pool = ClientPool.start(ctx.loadWorkers);
+  try {
+    const c = await connectClients(ctx, pool, 'pulse-ws', `room:${room}`, o.clients);
+    pool.startRun(1);
+    const [roomRun, p] = await Promise.all([
+      costed(ctx.sys, async () => ({ published: await publishRun(ctx.sys.game, `rooms.${room}.events`, 1, o.rate, o.seconds) })),
+      publishers(ctx, { publishers: 10, rate: o.samplesPerSec / 10, series: 100, seconds: o.seconds }),
+    ]);
+    await sleep(2_000);
+    const r = await pool.report(roomRun.published);
+    const viewers = {
+      connected: c.connected,
+      connectFailed: c.failed,
+      published: roomRun.published,
+      deliveries: r.delivered,
+      lost: r.lost,
+      duplicated: r.duplicated,
+      latencyMs: latency(r.latency),
+      hub: { hubCpuPct: roomRun.hubCpuPct, hubRssMB: round(rssBytes(ctx.sys.hub.pid) / 1048576), rssPerConnKB: c.rssPerConnKB } satisfies HubCost,
+    };
+    return { scenario: 'capacity', ...o, viewers, publishers: p, lost: viewers.lost + p.lost, duplicated: viewers.duplicated };
+  } finally {
+    await pool.close();
+  }
 }

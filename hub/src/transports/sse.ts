@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
 import type { Positions } from '../session/cursor.js';
 import type { SessionTable } from '../session/session-table.js';
-import { frameBytes, type OutgoingFrame, type Transport } from '../session/transport.js';
+import type { OutgoingFrame, Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
@@ -16,49 +17,65 @@ export const SSE_KEEPALIVE_MS = 10_000;
 /** Tells EventSource how long to wait before it reconnects by itself. */
 const RETRY_MS = 1000;
 
+const DATA = Buffer.from('data: ');
 const END = Buffer.from('\n\n');
 
 /**
- * Server-Sent Events on a raw Node response: each frame is one event whose id
- * is the session's cursor after that frame, so `Last-Event-ID` resumes every
- * channel of the stream. The message frame itself is the shared buffer.
+ * Server-Sent Events: each frame is one event whose id is the session's
+ * cursor after that frame, so `Last-Event-ID` resumes every channel of the
+ * stream.
+ *
+ * The stream is the rest of the connection (no chunked encoding, `Connection:
+ * close`), so events are written straight to the socket: the per-subscriber
+ * part (`event:` and `id:`) and the `data:` part shared by every subscriber of
+ * a channel message, built once, go out in one write.
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse' as const;
+  private readonly socket: Socket;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly positions: Positions,
     private readonly maxBufferedBytes: number,
   ) {
+    res.useChunkedEncodingByDefault = false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      connection: 'close',
       // nginx and some other proxies buffer responses unless told not to.
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: ${RETRY_MS}\n\n`);
+    res.flushHeaders();
+    this.socket = res.socket!;
+    this.socket.write(`retry: ${RETRY_MS}\n\n`);
   }
 
   send(type: ServerFrame['type'], frame: OutgoingFrame): boolean {
-    if (this.res.writableEnded || this.res.destroyed) return true;
-    this.res.cork();
-    this.res.write(`event: ${type}\nid: ${this.positions.encode()}\ndata: `);
-    this.res.write(frameBytes(frame));
-    this.res.write(END);
-    this.res.uncork();
-    return this.res.writableLength <= this.maxBufferedBytes;
+    if (!this.open) return true;
+    const data =
+      typeof frame === 'string' || Buffer.isBuffer(frame) ? Buffer.concat([DATA, Buffer.from(frame), END]) : ((frame.encodings ??= {}).sse ??= Buffer.concat([DATA, frame.frame, END]));
+    this.socket.cork();
+    this.socket.write(`event: ${type}\nid: ${this.positions.encode()}\n`);
+    this.socket.write(data);
+    this.socket.uncork();
+    return this.socket.writableLength <= this.maxBufferedBytes;
   }
 
   keepalive(): void {
-    if (!this.res.writableEnded) this.res.write(': keepalive\n\n');
+    if (this.open) this.socket.write(': keepalive\n\n');
   }
 
   close(error?: PulseError): void {
     // The error frame went out as an event before this; the close code is only for logs in the stream.
-    if (error) this.res.write(`: closed ${closeCodeOf(error.code)}\n\n`);
+    if (error && this.open) this.socket.write(`: closed ${closeCodeOf(error.code)}\n\n`);
     this.res.end();
+    this.socket.end();
+  }
+
+  private get open(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
   }
 }
 

@@ -11,7 +11,8 @@ const port = Number(process.env.PORT ?? 0);
 const nc = await connect({ servers: process.env.NATS_URL!, user: process.env.NATS_USER, pass: process.env.NATS_PASS });
 const http = createServer();
 const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });
-nc.subscribe(process.env.SUBJECT!, { callback: (_err, m) => io.emit('m', sc.decode(m.data)) });
+// The payload goes out as the JSON object it is, encoded once by Socket.IO for the whole broadcast.
+nc.subscribe(process.env.SUBJECT!, { callback: (_err, m) => io.emit('m', JSON.parse(sc.decode(m.data)) as unknown) });
 http.listen(port, '127.0.0.1', () => {
   const a = http.address();
   console.log(`listening on http://127.0.0.1:${typeof a === 'object' && a ? a.port : port}`);

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import WebSocket from 'ws';
-import { io } from 'socket.io-client';
 
 /** The kinds of client the load tool speaks: Pulse on each transport, and the two baselines. */
 export const TARGETS = ['pulse-ws', 'pulse-sse', 'pulse-poll', 'pulse-player', 'bare-ws', 'socketio'] as const;
@@ -62,13 +61,31 @@ function bareWs(url: string, on: ClientEvents): ClientHandle {
   return { close: () => ws.terminate() };
 }
 
+/**
+ * A Socket.IO client speaking the protocol on a plain `ws` socket (Engine.IO
+ * v4 over WebSocket: open `0`, namespace connect `40`, ping `2` / pong `3`,
+ * events `42[...]`), so that every server is measured with the same client
+ * code and the client library's own decoding cost does not count against the
+ * server. socket.io-client itself is checked against the same server in the
+ * load tool's tests.
+ */
 function socketIo(url: string, on: ClientEvents): ClientHandle {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
-  socket.on('connect', () => on.ready());
-  socket.on('m', (payload: string) => on.payload(payload));
-  socket.on('connect_error', (e) => on.failed(e.message));
-  socket.on('disconnect', () => on.closed());
-  return { close: () => socket.disconnect() };
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+  let ready = false;
+  ws.on('message', (data) => {
+    const text = data.toString();
+    if (text.startsWith('42')) {
+      if (ready) on.payload(text);
+    } else if (text === '2') ws.send('3');
+    else if (text.startsWith('0')) ws.send('40');
+    else if (text.startsWith('40') && !ready) {
+      ready = true;
+      on.ready();
+    }
+  });
+  ws.on('error', (e) => on.failed(e.message));
+  ws.on('close', () => on.closed());
+  return { close: () => ws.terminate() };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
