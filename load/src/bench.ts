@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
@@ -9,8 +9,9 @@ import { capacity, type CapacityResult } from './scenarios.js';
 import { startSystem } from './system.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only <label>]`: the fixed matrix. One
- * nats-server; in turn the hub (WebSocket, then SSE), a bare `ws` relay and a
+ * `npm run bench [-- --quick] [-- --only <label>] [-- --resume <partial.json>]`:
+ * the fixed matrix. In turn, each on a fresh nats-server: the hub (WebSocket,
+ * then SSE, then with two workers), a bare `ws` relay and a
  * Socket.IO 4 relay, each relaying the same NATS subject to the same kind of
  * clients; for each, the highest sustainable rate and what it costs. Prints a
  * table and the ratios, writes results JSON, and (without --quick) the
@@ -20,6 +21,7 @@ import { startSystem } from './system.js';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const resume = argv.includes('--resume') ? argv[argv.indexOf('--resume') + 1] : undefined;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HEADLINE_CLIENTS = 5_000;
 
@@ -38,9 +40,12 @@ function matrix(): Config[] {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const nats = await startTestNats();
-  const publisher = await connect({ servers: nats.url, user: 'game', pass: TEST_PASSWORDS.game, name: 'pulse-bench-publisher' });
-  const results: Measurement[] = [];
+  mkdirSync(`${ROOT}load/results`, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  // Each finished measurement is saved at once, so a long run that stops can go on with --resume <file>.
+  const partial = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${stamp}.partial.json`;
+  const resumed = resume ? (JSON.parse(readFileSync(resume, 'utf8')) as { results: Measurement[]; capacity?: CapacityResult }) : undefined;
+  const results: Measurement[] = resumed?.results ?? [];
   const tty = process.stdout.isTTY;
   const log = (line: string) => console.log(`${tty ? '\r\x1b[2K' : ''}${line}`);
   let lastProgress = 0;
@@ -51,8 +56,13 @@ async function main(): Promise<void> {
       console.log(line);
     }
   };
-  try {
-    for (const config of matrix()) {
+  for (const config of matrix()) {
+    if (results.some((r) => r.config.label === config.label && r.config.clients === config.clients)) continue;
+    // A fresh nats-server each time: what one server under test leaves in JetStream (presence entries,
+    // streams) must not weigh on the next.
+    const nats = await startTestNats();
+    const publisher = await connect({ servers: nats.url, user: 'game', pass: TEST_PASSWORDS.game, name: 'pulse-bench-publisher' });
+    try {
       results.push(
         await measure(config, {
           nats: { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub },
@@ -65,22 +75,22 @@ async function main(): Promise<void> {
           progress,
         }),
       );
+      writeFileSync(partial, JSON.stringify({ results }, null, 2));
+    } finally {
+      await publisher.close();
+      await nats.stop();
     }
-  } finally {
-    await publisher.close();
-    await nats.stop();
   }
-  const capacityRun = quick || only !== undefined ? undefined : await runCapacity(log, progress);
+  const capacityRun = quick || only !== undefined ? undefined : (resumed?.capacity ?? (await runCapacity(log, progress)));
   const summary = summarize(results, HEADLINE_CLIENTS);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const seconds = Math.round((Date.now() - started) / 1000);
-  mkdirSync(`${ROOT}load/results`, { recursive: true });
-  const file = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  const file = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${stamp}.json`;
   writeFileSync(file, JSON.stringify({ machine, quick, seconds, summary, results, capacity: capacityRun }, null, 2));
   console.log(summary.table);
   console.log(`results: ${file} (${seconds} s)`);
   if (!quick && only === undefined) {
-    writeReport(ROOT, { machine, seconds, results, summary, capacity: capacityRun, command: 'npm run bench' });
+    writeReport(ROOT, { machine, seconds, resumed: resume !== undefined, results, summary, capacity: capacityRun, command: 'npm run bench' });
     console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   }
   console.log(JSON.stringify(summary.headline));

@@ -16,6 +16,12 @@ export const HEARTBEAT_MS = 5_000;
 export const HUB_STALE_MS = 15_000;
 /** How often each hub looks for dead ones. A SIGKILLed hub's members are gone within HUB_STALE_MS + SWEEP_MS. */
 export const SWEEP_MS = 2_500;
+/**
+ * Deletes one sweep may send: a hub that finds tens of thousands of entries
+ * left by dead hubs (say, after a whole deployment restarted) spreads them
+ * over several sweeps instead of flooding NATS while clients reconnect.
+ */
+export const SWEEP_MAX_DELETES = 5_000;
 
 export interface PresenceOptions {
   js: JetStreamClient;
@@ -142,15 +148,18 @@ export class Presence implements ChannelPresence {
   }
 
   private sweep(now: number): void {
+    let budget = SWEEP_MAX_DELETES;
     for (const [hub, seen] of this.hubsSeen) {
       if (hub === this.hubId || now - seen < HUB_STALE_MS) continue;
       const entries = this.view.entriesOf(hub);
-      for (const { key, revision } of entries) void this.bucket.delete(key, revision).catch(() => undefined);
+      for (const { key, revision } of entries.slice(0, budget)) void this.bucket.delete(key, revision).catch(() => undefined);
+      budget -= Math.min(budget, entries.length);
       // Once its entries are gone, the dead hub is forgotten; another hub's delete may land first, which is as good.
       if (entries.length === 0) {
         this.hubsSeen.delete(hub);
         if (this.beating.has(hub)) void this.bucket.delete(hubKey(hub)).catch(() => undefined);
       }
+      if (budget === 0) return;
     }
   }
 

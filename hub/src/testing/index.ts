@@ -1,5 +1,6 @@
 export { startTestNats, TEST_PASSWORDS, type TestNats } from './nats-server.js';
 export { startHubProcess, type HubProcess } from './hub-process.js';
+export { startServiceProcess, type ServiceProcess } from './service-process.js';
 export { TestWsClient } from './ws-client.js';
 export { TestSseClient, TestPollClient } from './stream-clients.js';
 export { FrameQueue } from './frame-queue.js';

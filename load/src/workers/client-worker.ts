@@ -17,6 +17,8 @@ interface ClientState {
 }
 
 const clients: ClientState[] = [];
+/** A client not connected and subscribed by then counts as failed, so one stuck connection cannot hold up the run. */
+const CONNECT_TIMEOUT_MS = 20_000;
 let run = -1;
 let latency = new Histogram();
 
@@ -37,9 +39,15 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
       const settle = () => {
         if (!settled) {
           settled = true;
+          clearTimeout(timer);
           done();
         }
       };
+      const timer = setTimeout(() => {
+        firstError ??= `not subscribed within ${CONNECT_TIMEOUT_MS / 1000} s`;
+        failed++;
+        settle();
+      }, CONNECT_TIMEOUT_MS);
       state.handle = openClient(c.target, c.url, c.ch, {
         ready: () => {
           state.open = true;
