@@ -21,8 +21,11 @@ export class RollupChannels implements ChannelSource {
     if (since === undefined) return ok({ seq: await this.store.lastSeq(subject), messages: [], recovered: false });
     const first = await this.store.firstSeq();
     const messages = (await this.store.read(subject, since, Number.MAX_SAFE_INTEGER)).map((m) => toChannelMessage(ch.ch, m));
-    const seq = messages.length > 0 ? messages[messages.length - 1]!.seq : await this.store.lastSeq(subject);
-    return ok({ seq: Math.max(seq, 0), messages, recovered: since + 1 >= first });
+    // With nothing after `since` in history, the position stays at `since`: asking the stream for its
+    // latest seq now could name a message stored since the read, which the subscription then holds
+    // back as already sent (it comes live, and goLive drops what is not above this seq).
+    const seq = messages.length > 0 ? messages[messages.length - 1]!.seq : since;
+    return ok({ seq, messages, recovered: since + 1 >= first });
   }
 
   async history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>> {
