@@ -22,33 +22,21 @@ export interface StreamSizing {
   roomsMaxAgeMinutes: number;
 }
 
-export function rollupsStreamConfig(sizing: StreamSizing): Partial<StreamConfig> & { name: string } {
+/**
+ * A stream that is a channel history: file storage (history survives a restart
+ * of nats-server), bounded by age and size, oldest dropped first. The
+ * duplicate window lets every hub publish the same rollup as
+ * `<series>:<window>` and keeps the first.
+ */
+function historyStream(name: string, subjects: string[], maxAgeMinutes: number): Partial<StreamConfig> & { name: string } {
   return {
-    name: ROLLUPS_STREAM,
-    subjects: [`${ROLLUPS_SUBJECT_PREFIX}>`],
+    name,
+    subjects,
     retention: RetentionPolicy.Limits,
-    // File storage: history survives a restart of nats-server, and rollups are small.
     storage: StorageType.File,
-    max_age: sizing.rollupsMaxAgeMinutes * MINUTE_NS,
+    max_age: maxAgeMinutes * MINUTE_NS,
     max_bytes: 1024 * 1024 * 1024,
     discard: DiscardPolicy.Old,
-    // Every hub publishes the same rollup as `<series>:<window>`; the window keeps the first.
-    duplicate_window: 2 * MINUTE_NS,
-    num_replicas: 1,
-  };
-}
-
-export function roomsStreamConfig(sizing: StreamSizing): Partial<StreamConfig> & { name: string } {
-  return {
-    name: ROOMS_STREAM,
-    subjects: ROOMS_SUBJECTS,
-    retention: RetentionPolicy.Limits,
-    // File storage: a room's state and chat survive a restart of nats-server.
-    storage: StorageType.File,
-    max_age: sizing.roomsMaxAgeMinutes * MINUTE_NS,
-    max_bytes: 1024 * 1024 * 1024,
-    discard: DiscardPolicy.Old,
-    // Chat lines carry a Nats-Msg-Id, so a publish retried after a lost ack is stored once.
     duplicate_window: 2 * MINUTE_NS,
     num_replicas: 1,
   };
@@ -56,7 +44,8 @@ export function roomsStreamConfig(sizing: StreamSizing): Partial<StreamConfig> &
 
 /** Creates each stream, or brings an existing one to the configured limits. */
 export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing): Promise<void> {
-  for (const config of [rollupsStreamConfig(sizing), roomsStreamConfig(sizing)]) await ensureStream(jsm, config);
+  await ensureStream(jsm, historyStream(ROLLUPS_STREAM, [`${ROLLUPS_SUBJECT_PREFIX}>`], sizing.rollupsMaxAgeMinutes));
+  await ensureStream(jsm, historyStream(ROOMS_STREAM, ROOMS_SUBJECTS, sizing.roomsMaxAgeMinutes));
 }
 
 export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {

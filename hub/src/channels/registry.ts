@@ -50,8 +50,4 @@ export class ChannelRegistry {
     return set.size;
   }
 
-  /** The channels with at least one local subscriber. */
-  channelNames(): IterableIterator<string> {
-    return this.channels.keys();
-  }
 }

@@ -87,7 +87,4 @@ export class PresenceView {
     return out;
   }
 
-  has(key: string): boolean {
-    return this.revisions.has(key);
-  }
 }
