@@ -35,6 +35,14 @@ async function viewer(hub = sys.hub): Promise<TestWsClient> {
   return c;
 }
 
+/** An anonymous viewer subscribed to the room, once the hub said so. */
+async function watching(room: string): Promise<TestWsClient> {
+  const c = await viewer();
+  c.send({ type: 'subscribe', ch: `room:${room}` });
+  await c.next((f) => f.type === 'subscribed');
+  return c;
+}
+
 async function publishState(room: string, payload: unknown): Promise<void> {
   game.publish(`rooms.${room}.state`, sc.encode(JSON.stringify(payload)));
   await game.flush();
@@ -118,9 +126,7 @@ describe('rooms', () => {
   it('stores chat in history and broadcasts it from the token identity', async () => {
     const room = uniqueName('r');
     const ann = await player('ann');
-    const watcher = await viewer();
-    watcher.send({ type: 'subscribe', ch: `room:${room}` });
-    await watcher.next((f) => f.type === 'subscribed');
+    const watcher = await watching(room);
     ann.send({ type: 'publish', ch: `room:${room}`, data: { kind: 'chat', text: 'hello <b>room</b>' }, ref: 'c1' });
     await ann.next((f) => f.type === 'ack' && f.ref === 'c1');
     const chat = await watcher.next<MessageFrame>((f) => f.type === 'message');
@@ -132,9 +138,7 @@ describe('rooms', () => {
   it('relays typing without a seq and lapses it 5 s after the last on', async () => {
     const room = uniqueName('r');
     const ann = await player('ann');
-    const watcher = await viewer();
-    watcher.send({ type: 'subscribe', ch: `room:${room}` });
-    await watcher.next((f) => f.type === 'subscribed');
+    const watcher = await watching(room);
     ann.send({ type: 'publish', ch: `room:${room}`, data: { kind: 'typing', on: true } });
     const on = await watcher.next<MessageFrame>((f) => f.type === 'message');
     const at = Date.now();
@@ -148,9 +152,7 @@ describe('rooms', () => {
 
   it('refuses game payloads that break the contract, counts them, and keeps the room working', async () => {
     const room = uniqueName('r');
-    const ws = await viewer();
-    ws.send({ type: 'subscribe', ch: `room:${room}` });
-    await ws.next((f) => f.type === 'subscribed');
+    const ws = await watching(room);
     game.publish(`rooms.${room}.state`, sc.encode('not json'));
     game.publish(`rooms.${room}.state`, sc.encode('{"state":{}}'));
     game.publish(`rooms.${room}.events`, sc.encode('{"broken"'));

@@ -143,14 +143,15 @@ function waitReady(child: ChildProcess, log?: (line: string) => void): Promise<n
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** Sends `signal` and waits for the exit, with SIGKILL after `killAfterMs` if the child lingers. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', killAfterMs = STOP_GRACE_MS): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }

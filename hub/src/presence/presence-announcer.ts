@@ -1,6 +1,7 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, StringCodec, type JetStreamClient, type JetStreamManager } from 'nats';
 import { ensureStream } from '../bus/streams.js';
 import type { PresenceAnnouncement } from '../protocol/index.js';
+import { isSubjectSafeRoom } from '../rooms/room-subjects.js';
 import type { Transition } from './presence-view.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -50,7 +51,7 @@ export class PresenceAnnouncer {
     if (isSubjectTail(t.ch)) {
       this.js.publish(`pulse.presence.${t.ch}`, sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), { msgID }).catch(this.onError);
     }
-    if (t.ch.startsWith('room:') && !t.ch.includes('.')) {
+    if (t.ch.startsWith('room:') && isSubjectSafeRoom(t.ch.slice('room:'.length))) {
       const room = t.ch.slice('room:'.length);
       this.js.publish(`pulse.roompresence.${room}`, sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), { msgID }).catch(this.onError);
     }

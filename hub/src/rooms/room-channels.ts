@@ -6,7 +6,7 @@ import type { ChannelSource, SyncResult } from '../channels/source.js';
 import { RoomHistory } from './room-history.js';
 import { readRoomMessage } from './room-message.js';
 import { RoomStates, type RoomSnapshot } from './room-states.js';
-import { isSubjectSafeRoom, parseRoomSubject, type RoomPart } from './room-subjects.js';
+import { checkRoomName, parseRoomSubject, type RoomPart } from './room-subjects.js';
 
 /** The message kinds `/api/history?kind=` may ask a room for, and the subject each lives on. */
 export const ROOM_HISTORY_KINDS = ['chat', 'event', 'state'] as const;
@@ -49,7 +49,8 @@ export class RoomChannels implements ChannelSource {
   }
 
   async sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>> {
-    if (!isSubjectSafeRoom(ch.name)) return refuseName(ch);
+    const name = checkRoomName(ch.name);
+    if (!name.ok) return name;
     if (since !== undefined && since + 1 >= (await this.store.firstSeq())) {
       const missed = await this.stored.after(ch.name, since, MAX_ROOM_REPLAY + 1);
       if (missed.length <= MAX_ROOM_REPLAY) {
@@ -62,7 +63,8 @@ export class RoomChannels implements ChannelSource {
   }
 
   async history(ch: ChannelName, since: number | undefined, limit: number, kinds?: readonly RoomHistoryKind[]): Promise<Result<ChannelMessage[]>> {
-    if (!isSubjectSafeRoom(ch.name)) return refuseName(ch);
+    const name = checkRoomName(ch.name);
+    if (!name.ok) return name;
     const parts = kinds?.map((k) => PART_OF_KIND[k]);
     const found = since === undefined ? await this.stored.tail(ch.name, limit, parts) : await this.stored.after(ch.name, since, limit, parts);
     return ok(this.toMessages(ch.ch, found));
@@ -87,8 +89,4 @@ export class RoomChannels implements ChannelSource {
     this.snapshotFrames.set(ch, { stateSeq: snap.stateSeq, message });
     return message;
   }
-}
-
-function refuseName(ch: ChannelName): Result<never> {
-  return fail('bad_request', `room names are NATS subject tokens: "${ch.name}" must not contain "."`);
 }

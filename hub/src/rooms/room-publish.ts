@@ -1,10 +1,7 @@
-import { CHAT_MAX_CHARS, fail, ok, type Result } from '../protocol/index.js';
-
-/** What a player may publish to a room (PROTOCOL.md): an input, a chat line, or a typing flag. */
-export type RoomPublish = { kind: 'input'; input: unknown } | { kind: 'chat'; text: string } | { kind: 'typing'; on: boolean };
+import { CHAT_MAX_CHARS, fail, ok, type Json, type Result, type RoomPublishData } from '../protocol/index.js';
 
 /** Checks a client's room publication before anything else looks at it. */
-export function readRoomPublish(data: unknown): Result<RoomPublish> {
+export function readRoomPublish(data: unknown): Result<RoomPublishData> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return fail('bad_request', 'room data must be {"kind":"input"|"chat"|"typing", ...}');
   }
@@ -12,7 +9,8 @@ export function readRoomPublish(data: unknown): Result<RoomPublish> {
   switch (d.kind) {
     case 'input':
       if (!('input' in d)) return fail('bad_request', 'an input needs "input"');
-      return ok({ kind: 'input', input: d.input });
+      // Client frames are parsed JSON, so whatever `input` holds is JSON.
+      return ok({ kind: 'input', input: d.input as Json });
     case 'chat':
       if (typeof d.text !== 'string' || d.text.trim() === '') return fail('bad_request', 'a chat line needs a non-empty "text"');
       // Counted in characters as people see them, not UTF-16 units.

@@ -1,8 +1,8 @@
 import { StringCodec, type JetStreamClient, type NatsConnection } from 'nats';
-import { fail, ok, type ChannelName, type Json, type Result, type RoomData, type RoomInputMessage, type User } from '../protocol/index.js';
+import { fail, ok, type ChannelName, type Result, type RoomData, type RoomInputMessage, type User } from '../protocol/index.js';
 import type { ChannelPublisher } from '../channels/publisher.js';
 import { readRoomPublish } from './room-publish.js';
-import { isSubjectSafeRoom, roomSubject } from './room-subjects.js';
+import { checkRoomName, roomSubject } from './room-subjects.js';
 import type { TypingRelay } from './typing-relay.js';
 
 const sc = StringCodec();
@@ -21,12 +21,13 @@ export class RoomPublisher implements ChannelPublisher {
   async publish(ch: ChannelName, from: User, data: unknown): Promise<Result<void>> {
     const read = readRoomPublish(data);
     if (!read.ok) return read;
-    if (!isSubjectSafeRoom(ch.name)) return fail('bad_request', `room names are NATS subject tokens: "${ch.name}" must not contain "."`);
+    const name = checkRoomName(ch.name);
+    if (!name.ok) return name;
     const who = { id: from.id, name: from.name };
     const p = read.value;
     switch (p.kind) {
       case 'input':
-        this.nc.publish(roomSubject(ch.name, 'input'), sc.encode(JSON.stringify({ player: who, input: p.input as Json, ts: Date.now() } satisfies RoomInputMessage)));
+        this.nc.publish(roomSubject(ch.name, 'input'), sc.encode(JSON.stringify({ player: who, input: p.input, ts: Date.now() } satisfies RoomInputMessage)));
         return ok(undefined);
       case 'typing':
         this.typing.publish(ch.name, from, p.on);

@@ -3,6 +3,8 @@
  * span several subject tokens and match no game server's `rooms.*.…`
  * permission, so such rooms are refused rather than silently split.
  */
+import { fail, ok, type Result } from '../protocol/index.js';
+
 export type RoomPart = 'state' | 'events' | 'chat';
 
 /** The parts the rooms stream keeps; input and presence ride core NATS only. */
@@ -14,6 +16,11 @@ export function roomSubject(room: string, part: RoomPart | 'input' | 'presence')
 
 export function isSubjectSafeRoom(room: string): boolean {
   return !room.includes('.');
+}
+
+/** The room of a `room:` channel, when it can be a subject token. */
+export function checkRoomName(room: string): Result<string> {
+  return isSubjectSafeRoom(room) ? ok(room) : fail('bad_request', `room names are NATS subject tokens: "${room}" must not contain "."`);
 }
 
 /** `rooms.<room>.<part>` back to its room and part; undefined for anything else. */

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from '../config.js';
+import { stopChild } from '../bus/embedded-nats.js';
 
 export interface ServiceProcess {
   url: string;
@@ -63,17 +64,5 @@ export function startServiceProcess(o: ServiceOptions): Promise<ServiceProcess> 
     };
     createInterface({ input: child.stdout! }).on('line', onLine);
     createInterface({ input: child.stderr! }).on('line', onLine);
-  });
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals, killAfterMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      done();
-    });
-    child.kill(signal);
   });
 }
