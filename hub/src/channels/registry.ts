@@ -6,17 +6,33 @@ export interface ChannelSubscriber {
   deliverEphemeral(type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): void;
 }
 
+/** A channel's local subscribers, with the one copy of its name they can share. */
+class Subscribers extends Set<ChannelSubscriber> {
+  constructor(readonly ch: string) {
+    super();
+  }
+}
+
 /** Which local subscribers listen to which channel. Knows nothing of transports. */
 export class ChannelRegistry {
-  private readonly channels = new Map<string, Set<ChannelSubscriber>>();
+  private readonly channels = new Map<string, Subscribers>();
 
   add(ch: string, sub: ChannelSubscriber): void {
     let set = this.channels.get(ch);
     if (!set) {
-      set = new Set();
+      set = new Subscribers(ch);
       this.channels.set(ch, set);
     }
     set.add(sub);
+  }
+
+  /**
+   * The registry's copy of a channel name while the channel has subscribers,
+   * else `ch`: each session parses its own from its frames, and 5,000
+   * subscriptions of one channel then keep one string instead of 5,000.
+   */
+  shared(ch: string): string {
+    return this.channels.get(ch)?.ch ?? ch;
   }
 
   remove(ch: string, sub: ChannelSubscriber): void {

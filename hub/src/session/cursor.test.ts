@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { Positions, decodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 describe('cursor', () => {
-  it('round-trips positions', () => {
-    const p = new Positions();
-    expect(p.encode()).toBe('v1');
-    p.set('metrics:cpu,host=a', 12);
-    p.set('room:lobby', 7);
-    p.set('metrics:cpu,host=a', 15);
-    const decoded = decodeCursor(p.encode());
-    expect(decoded).toEqual({ ok: true, value: new Map([['metrics:cpu,host=a', 15], ['room:lobby', 7]]) });
-    p.delete('room:lobby');
-    expect(p.encode()).toBe('v1;metrics:cpu,host=a@15');
+  it('round-trips positions, leaving out channels without one', () => {
+    expect(encodeCursor([])).toBe('v1');
+    const text = encodeCursor([
+      { ch: 'metrics:cpu,host=a', position: 15 },
+      { ch: 'room:syncing', position: undefined },
+      { ch: 'room:lobby', position: 7 },
+    ]);
+    expect(text).toBe('v1;metrics:cpu,host=a@15;room:lobby@7');
+    expect(decodeCursor(text)).toEqual({ ok: true, value: new Map([['metrics:cpu,host=a', 15], ['room:lobby', 7]]) });
   });
 
   it.each(['', 'v2;metrics:a@1', 'v1;metrics:a', 'v1;metrics:a@x', 'v1;metrics:a@-1', 'v1;nope@1', 'v1;metrics:a b@1', 'eyJ2IjoxfQ', `v1${';metrics:a@1'.repeat(5000)}`])(

@@ -2,7 +2,8 @@ import { fail, ok, parseChannel, type Result } from '../protocol/index.js';
 
 /**
  * Where a session stands in each of its channels: the seq of the last message
- * it sent, or the channel's seq when it subscribed. Encoded as the SSE event id
+ * it sent, or the channel's seq when it subscribed (each subscription keeps
+ * its own, see Subscription.position). Encoded as the SSE event id
  * and the long-poll cursor, so that any hub of the deployment can resume the
  * session from history: seqs come from JetStream, not from a hub's memory.
  *
@@ -13,37 +14,11 @@ export const CURSOR_VERSION = 'v1';
 export const MAX_CURSOR_CHANNELS = 200;
 const MAX_CURSOR_LENGTH = MAX_CURSOR_CHANNELS * 240;
 
-export class Positions {
-  private readonly seqs = new Map<string, number>();
-  private text: string | undefined = CURSOR_VERSION;
-
-  set(ch: string, seq: number): void {
-    if (this.seqs.get(ch) === seq) return;
-    this.seqs.set(ch, seq);
-    this.text = undefined;
-  }
-
-  delete(ch: string): void {
-    if (this.seqs.delete(ch)) this.text = undefined;
-  }
-
-  get(ch: string): number | undefined {
-    return this.seqs.get(ch);
-  }
-
-  entries(): IterableIterator<[string, number]> {
-    return this.seqs.entries();
-  }
-
-  /** The cursor text, rebuilt only after a position moved. */
-  encode(): string {
-    if (this.text === undefined) {
-      let t = CURSOR_VERSION;
-      for (const [ch, seq] of this.seqs) t += `;${ch}@${seq}`;
-      this.text = t;
-    }
-    return this.text;
-  }
+/** The cursor text of a session's channels; one without a position yet is left out. */
+export function encodeCursor(channels: Iterable<{ readonly ch: string; readonly position: number | undefined }>): string {
+  let text = CURSOR_VERSION;
+  for (const { ch, position } of channels) if (position !== undefined) text += `;${ch}@${position}`;
+  return text;
 }
 
 /** Reads a cursor from a client; anything malformed or foreign is a `bad_request`. */

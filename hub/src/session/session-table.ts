@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { PulseError, TransportKind, User } from '../protocol/index.js';
 import { isAnonymous } from '../auth/identity.js';
-import { Positions } from './cursor.js';
 import { Session, type SessionContext } from './session.js';
-import type { Transport } from './transport.js';
+import type { SessionHandle, Transport } from './transport.js';
 
 /** How many ended session ids are remembered, to answer 410 rather than 404 for them. */
 const REMEMBERED_ENDED = 10_000;
@@ -12,6 +11,7 @@ const REMEMBERED_ENDED = 10_000;
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
   private readonly ended = new Set<string>();
+  /** Open sessions of signed-in users; anonymous viewers each have their own id and no limit to count. */
   private readonly perUser = new Map<string, number>();
   private readonly expiries = new Map<Session, NodeJS.Timeout>();
 
@@ -34,15 +34,13 @@ export class SessionTable {
 
   /**
    * Opens a session over the transport `connect` builds. The transport gets
-   * the session's id and positions first, for what it writes besides frames
-   * (SSE ids, poll answers).
+   * the session's id and cursor, for what it writes besides frames (SSE ids,
+   * poll answers).
    */
-  open(user: User, connect: (session: { id: string; positions: Positions }) => Transport, expiresAt?: number): Session {
-    const id = randomBytes(12).toString('base64url');
-    const positions = new Positions();
-    const session = new Session(user, connect({ id, positions }), this.ctx, positions, id);
+  open(user: User, connect: (session: SessionHandle) => Transport, expiresAt?: number): Session {
+    const session = new Session(user, connect, this.ctx, randomBytes(12).toString('base64url'));
     this.sessions.set(session.id, session);
-    this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
+    if (!isAnonymous(user)) this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
     session.start();
     if (expiresAt !== undefined) {
       // The token ends the session when it expires, so the client comes back with a fresh one.
@@ -58,9 +56,11 @@ export class SessionTable {
     clearTimeout(this.expiries.get(session));
     this.expiries.delete(session);
     if (!this.sessions.delete(session.id)) return;
-    const n = (this.perUser.get(session.user.id) ?? 1) - 1;
-    if (n > 0) this.perUser.set(session.user.id, n);
-    else this.perUser.delete(session.user.id);
+    if (!isAnonymous(session.user)) {
+      const n = (this.perUser.get(session.user.id) ?? 1) - 1;
+      if (n > 0) this.perUser.set(session.user.id, n);
+      else this.perUser.delete(session.user.id);
+    }
     this.ended.add(session.id);
     if (this.ended.size > REMEMBERED_ENDED) this.ended.delete(this.ended.values().next().value!);
   }

@@ -12,13 +12,13 @@ import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSource } from '../channels/source.js';
 import type { ChannelPublisher } from '../channels/publisher.js';
 import type { ChannelPresence } from '../presence/channel-presence.js';
-import type { OutgoingFrame, Transport } from './transport.js';
-import type { Positions } from './cursor.js';
+import type { OutgoingFrame, SessionHandle, Transport } from './transport.js';
+import { encodeCursor } from './cursor.js';
 import { TokenBucket } from './token-bucket.js';
 import type { Limits } from '../config.js';
 import { parseClientFrame, readParsedClientFrame, type FrameReading } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
-import { Subscription } from './subscription.js';
+import { Subscription, type SubscriptionSink } from './subscription.js';
 
 /** A session refused more publishes than this within ABUSE_WINDOW_MS is closed, not just refused. */
 const ABUSE_WINDOW_MS = 10_000;
@@ -42,24 +42,33 @@ export interface SessionContext {
  * One client, whatever carries it: the client frames it sends, the channels
  * it listens to, and the policy when it falls behind. A transport hands it
  * text frames and is told to send or close; it never sees a channel.
+ *
+ * A hub holds one per connection, so what it keeps is kept small: state a
+ * viewer never needs (a publish budget) is made on first use, and its
+ * position in each channel lives in that channel's subscription.
  */
-export class Session {
-  private readonly subs = new Map<string, Subscription>();
-  /** Channels where this session counts as present: subscribed and synced. */
-  private readonly present = new Set<string>();
-  private readonly publishes: TokenBucket;
+export class Session implements SessionHandle, SubscriptionSink {
+  /**
+   * Few per session (HUB_MAX_SUBSCRIPTIONS at most) and looked up only on
+   * subscribe and unsubscribe, so an array, replaced rather than grown: it
+   * stays as long as its contents, where a map or a pushed-to array keeps room
+   * for more in each of thousands of sessions.
+   */
+  private subs: readonly Subscription[] = [];
+  private publishes: TokenBucket | undefined;
   private refusedSince = 0;
   private refused = 0;
   private closed = false;
+  private readonly transport: Transport;
 
+  /** `connect` builds the transport, which may keep the session's id and cursor for what it writes besides frames. */
   constructor(
     readonly user: User,
-    private readonly transport: Transport,
+    connect: (session: SessionHandle) => Transport,
     private readonly ctx: SessionContext,
-    readonly positions: Positions,
     readonly id: string,
   ) {
-    this.publishes = new TokenBucket(ctx.limits.publishPerSecond, ctx.limits.publishBurst, Date.now());
+    this.transport = connect(this);
   }
 
   get transportKind(): Transport['kind'] {
@@ -75,7 +84,6 @@ export class Session {
    * position in the client's cursor where it has one.
    */
   subscribeAll(channels: readonly string[], cursor: ReadonlyMap<string, number>): void {
-    for (const [ch, seq] of cursor) this.positions.set(ch, seq);
     for (const ch of new Set([...channels, ...cursor.keys()])) {
       const since = cursor.get(ch);
       void this.subscribe({ type: 'subscribe', ch, ...(since !== undefined && { since }) });
@@ -110,14 +118,20 @@ export class Session {
     this.handle(reading.frame);
   }
 
+  /** Where the session stands in its channels, as the SSE id and poll cursor carry it. */
+  cursor(): string {
+    return encodeCursor(this.subs);
+  }
+
   /** The transport is gone: release every channel. Idempotent. */
   end(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const sub of this.subs.values()) this.ctx.registry.remove(sub.ch, sub);
-    this.subs.clear();
-    for (const ch of this.present) this.ctx.presence.leave(ch, this.user);
-    this.present.clear();
+    for (const sub of this.subs) {
+      this.ctx.registry.remove(sub.ch, sub);
+      if (sub.present) this.ctx.presence.leave(sub.ch, this.user);
+    }
+    this.subs = [];
   }
 
   /** Sends a final error and closes the transport. */
@@ -138,13 +152,8 @@ export class Session {
         void this.subscribe(frame);
         return;
       case 'unsubscribe': {
-        const sub = this.subs.get(frame.ch);
-        if (sub) {
-          this.subs.delete(frame.ch);
-          this.ctx.registry.remove(frame.ch, sub);
-          this.positions.delete(frame.ch);
-        }
-        this.absent(frame.ch);
+        const sub = this.subscription(frame.ch);
+        if (sub) this.drop(sub);
         this.ack(frame.ref);
         return;
       }
@@ -155,7 +164,8 @@ export class Session {
   }
 
   private async publish(frame: PublishFrame): Promise<void> {
-    if (!this.publishes.take(Date.now())) return this.refusePublish(frame.ref);
+    const budget = (this.publishes ??= new TokenBucket(this.ctx.limits.publishPerSecond, this.ctx.limits.publishBurst, Date.now()));
+    if (!budget.take(Date.now())) return this.refusePublish(frame.ref);
     const ch = parseChannel(frame.ch);
     if (!ch.ok) return this.reject(ch.error, frame.ref, frame.ch);
     const allowed = canPublish(this.user, ch.value);
@@ -168,8 +178,15 @@ export class Session {
     this.ack(frame.ref);
   }
 
-  private absent(ch: string): void {
-    if (this.present.delete(ch)) this.ctx.presence.leave(ch, this.user);
+  private subscription(ch: string): Subscription | undefined {
+    return this.subs.find((s) => s.ch === ch);
+  }
+
+  /** Ends a subscription: out of the channel, and no longer present there. */
+  private drop(sub: Subscription): void {
+    this.subs = this.subs.filter((s) => s !== sub);
+    this.ctx.registry.remove(sub.ch, sub);
+    if (sub.present) this.ctx.presence.leave(sub.ch, this.user);
   }
 
   private async subscribe(frame: SubscribeFrame): Promise<void> {
@@ -181,22 +198,19 @@ export class Session {
     const source = this.ctx.sources[ch.kind];
     if (!source) return this.reject({ code: 'not_found', message: `${ch.kind} channels are not served by this hub yet` }, frame.ref, ch.ch);
     const max = this.ctx.limits.subscriptionsPerSession;
-    if (!this.subs.has(ch.ch) && this.subs.size >= max) {
+    // A repeated subscribe restarts the channel from the new position.
+    const previous = this.subscription(ch.ch);
+    if (!previous && this.subs.length >= max) {
       this.ctx.onLimit('subscriptions');
       return this.reject({ code: 'forbidden', message: `at most ${max} subscriptions per session` }, frame.ref, ch.ch);
     }
 
-    // A repeated subscribe restarts the channel from the new position.
-    const previous = this.subs.get(ch.ch);
     if (previous) this.ctx.registry.remove(ch.ch, previous);
     // Registered before history is read, so nothing stored meanwhile is missed.
-    const sub = new Subscription(
-      ch.ch,
-      this.positions,
-      (type, bytes) => this.sendRaw(type, bytes),
-      () => this.fail({ code: 'overloaded', message: `too many messages on ${ch.ch} while its history was read; resume with since` }),
-    );
-    this.subs.set(ch.ch, sub);
+    const sub = new Subscription(this.ctx.registry.shared(ch.ch), this, frame.since);
+    sub.present = previous?.present ?? false;
+    // concat and map allocate exactly the length; spread and push leave room for 16 more.
+    this.subs = previous ? this.subs.map((s) => (s === previous ? sub : s)) : this.subs.concat(sub);
     this.ctx.registry.add(ch.ch, sub);
 
     let result;
@@ -206,23 +220,21 @@ export class Session {
       this.ctx.onSyncFailure(ch.ch, err);
       result = { ok: false as const, error: { code: 'overloaded' as const, message: `history of ${ch.ch} is unavailable right now; try again` } };
     }
-    if (this.closed || this.subs.get(ch.ch) !== sub) return;
+    if (this.closed || !this.subs.includes(sub)) return;
     if (!result.ok) {
-      this.subs.delete(ch.ch);
-      this.ctx.registry.remove(ch.ch, sub);
-      this.absent(ch.ch);
+      this.drop(sub);
       return this.reject(result.error, frame.ref, ch.ch);
     }
     const { seq, messages, recovered } = result.value;
     // The cursor that goes with `subscribed` already holds the channel, so a resume right after it misses nothing.
-    this.positions.set(ch.ch, frame.since ?? seq);
+    sub.position = frame.since ?? seq;
     this.sendFrame({ type: 'subscribed', ch: ch.ch, seq, recovered, ...(frame.ref !== undefined && { ref: frame.ref }) });
     this.ack(frame.ref);
     sub.goLive(seq, messages);
     // Who is here comes right after the channel's own catch-up, then changes follow live.
     this.ctx.presence.greet(ch.ch, sub);
-    if (!this.present.has(ch.ch)) {
-      this.present.add(ch.ch);
+    if (!sub.present) {
+      sub.present = true;
       this.ctx.presence.enter(ch.ch, this.user);
     }
   }
@@ -253,10 +265,15 @@ export class Session {
   }
 
   private sendFrame(frame: ServerFrame): void {
-    this.sendRaw(frame.type, JSON.stringify(frame));
+    this.send(frame.type, JSON.stringify(frame));
   }
 
-  private sendRaw(type: ServerFrame['type'], frame: OutgoingFrame): void {
+  overflow(sub: Subscription): void {
+    this.fail({ code: 'overloaded', message: `too many messages on ${sub.ch} while its history was read; resume with since` });
+  }
+
+  /** One frame to the client; a client too far behind is given up on. */
+  send(type: ServerFrame['type'], frame: OutgoingFrame): void {
     if (this.closed) return;
     if (!this.transport.send(type, frame)) {
       this.fail({ code: 'overloaded', message: 'the connection fell too far behind; resume with since' });

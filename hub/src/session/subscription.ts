@@ -1,6 +1,5 @@
 import type { ChannelMessage } from '../channels/channel-message.js';
 import type { ChannelSubscriber } from '../channels/registry.js';
-import type { Positions } from './cursor.js';
 import type { OutgoingFrame } from './transport.js';
 
 /**
@@ -10,35 +9,55 @@ import type { OutgoingFrame } from './transport.js';
  */
 export const MAX_PENDING_DURING_SYNC = 10_000;
 
+/** Where a subscription's frames go: its session. */
+export interface SubscriptionSink {
+  send(type: 'message' | 'presence' | 'presence_count', frame: OutgoingFrame): void;
+  /** Too much piled up while history was read. */
+  overflow(sub: Subscription): void;
+}
+
 /**
  * One channel of one session. While it syncs it holds live messages back;
  * then it sends history and the held messages joined by seq, so the client
  * sees every message once, in order.
+ *
+ * It holds its session as an interface rather than closures: a hub keeps one
+ * of these per subscriber, and closures over the subscribe call would keep
+ * that call's whole scope alive as long as the subscription.
  */
 export class Subscription implements ChannelSubscriber {
   private pending: ChannelMessage[] | undefined = [];
-  private lastSeq = 0;
+  /**
+   * The session's position in the channel, for its cursor: the client's
+   * `since` while syncing, then the seq of the last message sent. It moves
+   * before the send, so the frame's cursor (SSE id, poll cursor) already
+   * includes it.
+   */
+  position: number | undefined;
+  /** Whether the session counts as present in the channel: set once synced, carried to a repeated subscribe. */
+  present = false;
 
   constructor(
     readonly ch: string,
-    private readonly positions: Positions,
-    private readonly send: (type: 'message' | 'presence' | 'presence_count', frame: OutgoingFrame) => void,
-    private readonly overflow: () => void,
-  ) {}
+    private readonly sink: SubscriptionSink,
+    since?: number,
+  ) {
+    this.position = since;
+  }
 
   deliver(msg: ChannelMessage): void {
     if (this.pending) {
-      if (this.pending.length >= MAX_PENDING_DURING_SYNC) this.overflow();
+      if (this.pending.length >= MAX_PENDING_DURING_SYNC) this.sink.overflow(this);
       else this.pending.push(msg);
       return;
     }
-    if (msg.seq <= this.lastSeq) return;
+    if (this.position !== undefined && msg.seq <= this.position) return;
     this.emit(msg);
   }
 
   // While syncing, ephemeral frames are dropped: what they tell is already in the state the sync delivers.
   deliverEphemeral(type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): void {
-    if (!this.pending) this.send(type, frame);
+    if (!this.pending) this.sink.send(type, frame);
   }
 
   /**
@@ -48,19 +67,16 @@ export class Subscription implements ChannelSubscriber {
   goLive(seq: number, history: readonly ChannelMessage[]): void {
     const held = this.pending ?? [];
     this.pending = undefined;
+    // From here the position is what was sent; `since` only stood in for it (and may be past a stream that was reset).
+    this.position = undefined;
     // History first, one position at a time: a cursor taken mid-replay must not claim what is still to come.
     for (const msg of history) this.emit(msg);
-    if (seq > this.lastSeq) {
-      this.lastSeq = seq;
-      this.positions.set(this.ch, seq);
-    }
-    for (const msg of held) if (msg.seq > this.lastSeq) this.emit(msg);
+    if (this.position === undefined || seq > this.position) this.position = seq;
+    for (const msg of held) if (msg.seq > this.position) this.emit(msg);
   }
 
-  // The position moves before the send, so the frame's cursor (SSE id, poll cursor) already includes it.
   private emit(msg: ChannelMessage): void {
-    this.lastSeq = Math.max(this.lastSeq, msg.seq);
-    this.positions.set(this.ch, this.lastSeq);
-    this.send('message', msg);
+    if (this.position === undefined || msg.seq > this.position) this.position = msg.seq;
+    this.sink.send('message', msg);
   }
 }

@@ -9,6 +9,12 @@ export function frameBytes(frame: OutgoingFrame): Buffer | string {
   return typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : frame.frame;
 }
 
+/** What a transport may know of its session: for what it writes besides frames (SSE ids, poll answers). */
+export interface SessionHandle {
+  readonly id: string;
+  cursor(): string;
+}
+
 /**
  * What a session needs from a connection: move frames out and close. Each
  * transport (ws, sse, poll) turns its requests into one of these; everything

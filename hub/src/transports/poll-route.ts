@@ -34,9 +34,9 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
       if (refused) return errorResponse(c, refused);
       const session: Session = sessions.open(
         c.get('user'),
-        ({ id, positions }) =>
-          (transport = new PollTransport(id, positions, limits.maxBufferedBytes, () => {
-            polls.delete(id);
+        (handle) =>
+          (transport = new PollTransport(handle, limits.maxBufferedBytes, () => {
+            polls.delete(handle.id);
             sessions.close(session);
           })),
         c.get('expiresAt'),

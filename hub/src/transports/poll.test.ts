@@ -1,16 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Positions } from '../session/cursor.js';
 import { POLL_IDLE_MS, POLL_WAIT_MS, PollTransport } from './poll.js';
 
 let ended = 0;
-let positions: Positions;
+let cursor: string;
 let t: PollTransport;
 
 beforeEach(() => {
   vi.useFakeTimers();
   ended = 0;
-  positions = new Positions();
-  t = new PollTransport('s1', positions, 100, () => ended++);
+  cursor = 'v1';
+  t = new PollTransport({ id: 's1', cursor: () => cursor }, 100, () => ended++);
 });
 
 afterEach(() => {
@@ -22,7 +21,7 @@ const body = async (p: Promise<{ body: string }>) => JSON.parse((await p).body) 
 
 describe('PollTransport', () => {
   it('answers at once with queued frames and the cursor after them', async () => {
-    positions.set('metrics:a', 4);
+    cursor = 'v1;metrics:a@4';
     t.send('pong', '{"type":"pong"}');
     t.send('message', Buffer.from('{"type":"message","seq":4}'));
     expect(await body(t.poll(new AbortController().signal))).toEqual({

@@ -1,6 +1,5 @@
 import type { PulseError, ServerFrame } from '../protocol/index.js';
-import type { Positions } from '../session/cursor.js';
-import { frameBytes, type OutgoingFrame, type Transport } from '../session/transport.js';
+import { frameBytes, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 
 /** A poll waits at most this long for frames, then answers with none. */
 export const POLL_WAIT_MS = 25_000;
@@ -28,8 +27,7 @@ export class PollTransport implements Transport {
   private flushScheduled = false;
 
   constructor(
-    private readonly sessionId: string,
-    private readonly positions: Positions,
+    private readonly session: SessionHandle,
     private readonly maxBufferedBytes: number,
     /** Called once when the session is over: closed and its last frames taken, or idle too long. */
     private readonly onEnd: () => void,
@@ -102,7 +100,7 @@ export class PollTransport implements Transport {
     const frames = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    const body = `{"session":${JSON.stringify(this.sessionId)},"cursor":${JSON.stringify(this.positions.encode())},"frames":[${frames.join(',')}]}`;
+    const body = `{"session":${JSON.stringify(this.session.id)},"cursor":${JSON.stringify(this.session.cursor())},"frames":[${frames.join(',')}]}`;
     resolve({ body });
     if (this.closing) this.end();
     else this.armIdle();

@@ -3,9 +3,8 @@ import type { Socket } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
-import type { Positions } from '../session/cursor.js';
 import type { SessionTable } from '../session/session-table.js';
-import type { OutgoingFrame, Transport } from '../session/transport.js';
+import type { OutgoingFrame, SessionHandle, Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
@@ -36,7 +35,7 @@ export class SseTransport implements Transport {
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly positions: Positions,
+    private readonly session: SessionHandle,
     private readonly maxBufferedBytes: number,
   ) {
     res.useChunkedEncodingByDefault = false;
@@ -57,7 +56,7 @@ export class SseTransport implements Transport {
     const data =
       typeof frame === 'string' || Buffer.isBuffer(frame) ? Buffer.concat([DATA, Buffer.from(frame), END]) : ((frame.encodings ??= {}).sse ??= Buffer.concat([DATA, frame.frame, END]));
     this.socket.cork();
-    this.socket.write(`event: ${type}\nid: ${this.positions.encode()}\n`);
+    this.socket.write(`event: ${type}\nid: ${this.session.cursor()}\n`);
     this.socket.write(data);
     this.socket.uncork();
     return this.socket.writableLength <= this.maxBufferedBytes;
@@ -107,7 +106,7 @@ export function sseRoute(sessions: SessionTable, keepalive: SseKeepalive, limits
     let transport: SseTransport | undefined;
     const session = sessions.open(
       c.get('user'),
-      ({ positions }) => (transport = new SseTransport(res, positions, limits.maxBufferedBytes)),
+      (handle) => (transport = new SseTransport(res, handle, limits.maxBufferedBytes)),
       c.get('expiresAt'),
     );
     keepalive.add(transport!);

@@ -1,8 +1,6 @@
 import type { WebSocket } from 'ws';
+import type { HubSocket } from './hub-socket.js';
 import { SlicedRound } from './sliced-timer.js';
-
-const ALIVE = Symbol('alive');
-type Watched = WebSocket & { [ALIVE]?: boolean };
 
 /**
  * WebSocket-level pings, each socket once per interval, in slices spread over
@@ -11,19 +9,19 @@ type Watched = WebSocket & { [ALIVE]?: boolean };
  * noticed within two intervals.
  */
 export class WsHeartbeat {
-  private readonly round: SlicedRound<Watched>;
+  private readonly round: SlicedRound<HubSocket>;
 
   constructor(intervalMs: number) {
     this.round = new SlicedRound(intervalMs, (ws) => this.beat(ws));
   }
 
-  add(ws: Watched): void {
-    ws[ALIVE] = true;
+  add(ws: HubSocket): void {
+    ws.alive = true;
     ws.on('pong', markAlive);
     this.round.add(ws);
   }
 
-  remove(ws: Watched): void {
+  remove(ws: HubSocket): void {
     this.round.delete(ws);
   }
 
@@ -31,18 +29,18 @@ export class WsHeartbeat {
     this.round.stop();
   }
 
-  private beat(ws: Watched): void {
-    if (!ws[ALIVE]) {
+  private beat(ws: HubSocket): void {
+    if (!ws.alive) {
       this.round.delete(ws);
       ws.terminate();
       return;
     }
-    ws[ALIVE] = false;
+    ws.alive = false;
     ws.ping();
   }
 }
 
 // One listener function for every socket, instead of a closure each.
-function markAlive(this: Watched): void {
-  this[ALIVE] = true;
+function markAlive(this: WebSocket): void {
+  (this as HubSocket).alive = true;
 }

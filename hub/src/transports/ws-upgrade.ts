@@ -3,11 +3,12 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
-import type { WebSocketServer } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, type User } from '../protocol/index.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import type { SessionTable } from '../session/session-table.js';
+import { HubSocket } from './hub-socket.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsTransport } from './ws.js';
 
@@ -33,11 +34,13 @@ type Approvals = WeakMap<IncomingMessage, { user: User; expiresAt: number | unde
  * `upgradeWebSocket` helper would keep that whole context (request, headers,
  * IncomingMessage, context methods) alive as long as the socket: measured
  * with heap snapshots at 5.9 of the 11.3 KB a connection held, so the hub
- * takes only its server.
+ * takes only its server. For the same reason each socket's listeners are
+ * functions shared by all sockets, reading the session from the socket.
  */
 export class WsUpgrades {
   private readonly approvals: Approvals = new WeakMap();
   private readonly wss: WebSocketServer;
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(
     app: Hono<AuthEnv>,
@@ -46,9 +49,16 @@ export class WsUpgrades {
     private readonly maxBufferedBytes: number,
   ) {
     this.wss = createNodeWebSocket({ app }).wss;
-    // Built with ws's 100 MiB frame limit and no way to pass another. Compression stays
-    // off (ws's default), which writing prebuilt frames relies on.
-    Object.assign(this.wss.options, { maxPayload: MAX_WS_PAYLOAD_BYTES, perMessageDeflate: false });
+    // Built with ws's defaults and no way to pass others: its 100 MiB frame limit, and a Set of
+    // every client with a close listener each, which nothing here reads (sessions are the hub's
+    // list). Compression stays off (ws's default), which writing prebuilt frames relies on.
+    Object.assign(this.wss.options, { maxPayload: MAX_WS_PAYLOAD_BYTES, perMessageDeflate: false, WebSocket: HubSocket });
+    (this.wss as { clients: Set<unknown> | undefined }).clients = undefined;
+    this.onClose = function (this: WebSocket) {
+      const ws = this as HubSocket;
+      heartbeat.remove(ws);
+      if (ws.session) sessions.close(ws.session);
+    };
   }
 
   /** `GET /ws` in the app: refuses what admission refuses, and approves the upgrade for the rest. */
@@ -86,22 +96,26 @@ export class WsUpgrades {
     const approved = this.approvals.get(req);
     this.approvals.delete(req);
     if (!approved) return refuse(socket, res);
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.wss.handleUpgrade(req, socket, head, (upgraded) => {
+      const ws = upgraded as HubSocket;
       this.heartbeat.add(ws);
-      const session = this.sessions.open(approved.user, () => new WsTransport(ws, this.maxBufferedBytes), approved.expiresAt);
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) session.receiveBinary();
-        else session.receive(data.toString());
-      });
-      ws.on('close', () => {
-        this.heartbeat.remove(ws);
-        this.sessions.close(session);
-      });
+      ws.session = this.sessions.open(approved.user, () => new WsTransport(ws, this.maxBufferedBytes), approved.expiresAt);
+      ws.on('message', onMessage);
+      ws.on('close', this.onClose);
       // A socket error is followed by close, where the session ends.
-      ws.on('error', () => undefined);
+      ws.on('error', ignore);
     });
   }
 }
+
+// ws calls listeners with the socket as `this`; the server makes every socket a HubSocket.
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const { session } = this as HubSocket;
+  if (isBinary) session?.receiveBinary();
+  else session?.receive(data.toString());
+}
+
+function ignore(): void {}
 
 /** The app's answer (a contract error body, with its status) written on the raw socket, then closed. */
 async function refuse(socket: Duplex, res: Response): Promise<void> {
