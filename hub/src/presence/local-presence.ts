@@ -7,7 +7,6 @@ export interface PresenceWrites {
 }
 
 interface Local {
-  ch: string;
   member: Member;
   sessions: number;
   grace: NodeJS.Timeout | undefined;
@@ -19,7 +18,8 @@ interface Local {
  * another) within it announces neither a leave nor a join.
  */
 export class LocalPresence {
-  private readonly users = new Map<string, Local>();
+  /** By channel, then by user id: no composite key string per entry. */
+  private readonly channels = new Map<string, Map<string, Local>>();
 
   constructor(
     private readonly writes: PresenceWrites,
@@ -27,11 +27,16 @@ export class LocalPresence {
   ) {}
 
   enter(ch: string, user: User): void {
-    const key = keyOf(ch, user.id);
-    let local = this.users.get(key);
+    let users = this.channels.get(ch);
+    if (!users) {
+      users = new Map();
+      this.channels.set(ch, users);
+    }
+    let local = users.get(user.id);
     if (!local) {
-      local = { ch, member: { id: user.id, name: user.name, role: user.role }, sessions: 0, grace: undefined };
-      this.users.set(key, local);
+      // A user is a member as it stands (Member is User): the first session's object serves every other.
+      local = { member: user, sessions: 0, grace: undefined };
+      users.set(user.id, local);
     }
     clearTimeout(local.grace);
     local.grace = undefined;
@@ -40,28 +45,27 @@ export class LocalPresence {
   }
 
   leave(ch: string, user: User): void {
-    const key = keyOf(ch, user.id);
-    const local = this.users.get(key);
+    const local = this.channels.get(ch)?.get(user.id);
     if (!local || local.sessions === 0) return;
     local.sessions--;
     this.writes.put(ch, local.member, local.sessions);
     if (local.sessions > 0) return;
-    local.grace = setTimeout(() => {
-      this.users.delete(key);
-      this.writes.remove(ch, user.id);
-    }, this.graceMs);
+    local.grace = setTimeout(() => this.forget(ch, user.id), this.graceMs);
   }
 
   /** This hub's entry for the user, if it should exist: to write it again when someone else removed it. */
   entry(ch: string, userId: string): { member: Member; sessions: number } | undefined {
-    return this.users.get(keyOf(ch, userId));
+    return this.channels.get(ch)?.get(userId);
   }
 
   stop(): void {
-    for (const local of this.users.values()) clearTimeout(local.grace);
+    for (const users of this.channels.values()) for (const local of users.values()) clearTimeout(local.grace);
   }
-}
 
-function keyOf(ch: string, userId: string): string {
-  return `${ch}\n${userId}`;
+  private forget(ch: string, userId: string): void {
+    const users = this.channels.get(ch);
+    users?.delete(userId);
+    if (users?.size === 0) this.channels.delete(ch);
+    this.writes.remove(ch, userId);
+  }
 }

@@ -5,7 +5,13 @@
  *   m.<hub>.<channel>.<user>   one hub's sessions of one user in one channel
  *   h.<hub>                    that hub's heartbeat
  */
-export type PresenceKey = { kind: 'member'; hub: string; ch: string; userId: string } | { kind: 'hub'; hub: string };
+export interface MemberAt {
+  hub: string;
+  ch: string;
+  userId: string;
+}
+
+export type PresenceKey = ({ kind: 'member' } & MemberAt) | { kind: 'hub'; hub: string };
 
 export function memberKey(hub: string, ch: string, userId: string): string {
   return `m.${hub}.${encode(ch)}.${encode(userId)}`;

@@ -1,10 +1,18 @@
 import type { Member } from '../protocol/index.js';
-import { parseKey } from './presence-keys.js';
+import { memberKey, type MemberAt } from './presence-keys.js';
 
 export interface ChannelMember {
   member: Member;
-  /** Open sessions per hub; a hub holding the user in grace reports 0. */
-  hubs: Map<string, number>;
+  /** One entry per hub holding the user: usually one, so an array rather than a map. */
+  hubs: HubEntry[];
+}
+
+interface HubEntry {
+  hub: string;
+  /** Open sessions on that hub; 0 while it holds the user in grace. */
+  sessions: number;
+  /** The bucket revision of the entry, which a compare-and-set delete must name. */
+  revision: number;
 }
 
 export interface Transition {
@@ -24,16 +32,16 @@ export interface MemberEntry {
  * Who is present where, as every hub's entries in the presence bucket say.
  * Each hub builds the same view from the same ordered history of the bucket,
  * so each derives the same joins and leaves, tagged with the same revision.
+ *
+ * A hub holds one of these per person per channel, for every hub's people:
+ * entries are kept to a few small objects, and bucket keys are rebuilt when
+ * asked for rather than stored.
  */
 export class PresenceView {
   private readonly channels = new Map<string, Map<string, ChannelMember>>();
-  private readonly revisions = new Map<string, number>();
 
   /** A hub's entry for a user was written. A join when that user had no entry in the channel before. */
-  put(key: string, revision: number, value: MemberEntry): Transition | undefined {
-    const at = parseKey(key);
-    if (at?.kind !== 'member') return undefined;
-    this.revisions.set(key, revision);
+  put(at: MemberAt, revision: number, value: MemberEntry): Transition | undefined {
     let members = this.channels.get(at.ch);
     if (!members) {
       members = new Map();
@@ -41,21 +49,27 @@ export class PresenceView {
     }
     const known = members.get(at.userId);
     if (known) {
-      known.hubs.set(at.hub, value.sessions);
+      const entry = known.hubs.find((h) => h.hub === at.hub);
+      if (entry) {
+        entry.sessions = value.sessions;
+        entry.revision = revision;
+      } else {
+        known.hubs.push({ hub: at.hub, sessions: value.sessions, revision });
+      }
       return undefined;
     }
-    members.set(at.userId, { member: value.member, hubs: new Map([[at.hub, value.sessions]]) });
+    members.set(value.member.id, { member: value.member, hubs: [{ hub: at.hub, sessions: value.sessions, revision }] });
     return { ch: at.ch, event: 'join', member: value.member, revision };
   }
 
   /** A hub's entry went away. A leave when it was that user's last one in the channel. */
-  remove(key: string, revision: number): Transition | undefined {
-    const at = parseKey(key);
-    if (at?.kind !== 'member') return undefined;
-    this.revisions.delete(key);
+  remove(at: MemberAt, revision: number): Transition | undefined {
     const members = this.channels.get(at.ch);
     const known = members?.get(at.userId);
-    if (!members || !known || !known.hubs.delete(at.hub) || known.hubs.size > 0) return undefined;
+    const i = known?.hubs.findIndex((h) => h.hub === at.hub) ?? -1;
+    if (!members || !known || i < 0) return undefined;
+    known.hubs.splice(i, 1);
+    if (known.hubs.length > 0) return undefined;
     members.delete(at.userId);
     if (members.size === 0) this.channels.delete(at.ch);
     return { ch: at.ch, event: 'leave', member: known.member, revision };
@@ -74,17 +88,18 @@ export class PresenceView {
     const ids = [...(this.channels.get(ch)?.keys() ?? [])].filter((id) => after === undefined || id > after).sort();
     return ids.slice(0, limit).map((id) => {
       const m = this.channels.get(ch)!.get(id)!;
-      let sessions = 0;
-      for (const n of m.hubs.values()) sessions += n;
-      return { member: m.member, sessions };
+      return { member: m.member, sessions: m.hubs.reduce((n, h) => n + h.sessions, 0) };
     });
   }
 
   /** The entries a hub wrote, with the revision a compare-and-set delete must name. */
   entriesOf(hub: string): Array<{ key: string; revision: number }> {
     const out: Array<{ key: string; revision: number }> = [];
-    for (const [key, revision] of this.revisions) if (parseKey(key)?.hub === hub) out.push({ key, revision });
+    for (const [ch, members] of this.channels) {
+      for (const [userId, m] of members) {
+        for (const h of m.hubs) if (h.hub === hub) out.push({ key: memberKey(hub, ch, userId), revision: h.revision });
+      }
+    }
     return out;
   }
-
 }

@@ -43,8 +43,11 @@ export class Presence implements ChannelPresence {
   private readonly view = new PresenceView();
   private readonly local: LocalPresence;
   private readonly fanout: PresenceFanout;
-  /** When each hub was last heard of, in local ms. */
-  private readonly hubsSeen = new Map<string, number>();
+  /**
+   * Hubs known, by id: when each was last heard of, in local ms, and its id
+   * string, which all its entries in the view share.
+   */
+  private readonly hubsSeen = new Map<string, { id: string; seen: number }>();
   /** Hubs whose heartbeat key is in the bucket. */
   private readonly beating = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -117,7 +120,9 @@ export class Presence implements ChannelPresence {
     if (at.kind === 'hub') {
       if (e.operation === 'PUT') {
         this.beating.add(at.hub);
-        this.hubsSeen.set(at.hub, seen);
+        const known = this.hubsSeen.get(at.hub);
+        if (known) known.seen = seen;
+        else this.hubsSeen.set(at.hub, { id: at.hub, seen });
       } else {
         this.beating.delete(at.hub);
         // A hub that is gone but still has entries stays known until they are swept.
@@ -125,14 +130,18 @@ export class Presence implements ChannelPresence {
       }
       return;
     }
-    if (!this.hubsSeen.has(at.hub)) this.hubsSeen.set(at.hub, seen);
+    const hub = this.hubsSeen.get(at.hub);
+    if (hub) at.hub = hub.id;
+    else this.hubsSeen.set(at.hub, { id: at.hub, seen });
     let t: Transition | undefined;
     if (e.operation === 'PUT') {
-      const value = readEntry(e.value);
+      const value = readEntry(e.value, at.userId);
       if (!value) return;
-      t = this.view.put(e.key, e.revision, value);
+      // This hub's own entries share the member it already holds.
+      const mine = at.hub === this.hubId ? this.local.entry(at.ch, at.userId) : undefined;
+      t = this.view.put(at, e.revision, mine ? { member: mine.member, sessions: value.sessions } : value);
     } else {
-      t = this.view.remove(e.key, e.revision);
+      t = this.view.remove(at, e.revision);
       // Someone swept this hub's entry (it was thought dead): write it again while its sessions are here.
       const mine = at.hub === this.hubId ? this.local.entry(at.ch, at.userId) : undefined;
       if (mine) this.write(e.key, { member: mine.member, sessions: mine.sessions });
@@ -149,7 +158,7 @@ export class Presence implements ChannelPresence {
 
   private sweep(now: number): void {
     let budget = SWEEP_MAX_DELETES;
-    for (const [hub, seen] of this.hubsSeen) {
+    for (const [hub, { seen }] of this.hubsSeen) {
       if (hub === this.hubId || now - seen < HUB_STALE_MS) continue;
       const entries = this.view.entriesOf(hub);
       for (const { key, revision } of entries.slice(0, budget)) void this.bucket.delete(key, revision).catch(() => undefined);
@@ -168,11 +177,12 @@ export class Presence implements ChannelPresence {
   }
 }
 
-function readEntry(bytes: Uint8Array): MemberEntry | undefined {
+/** An entry's value, if well formed and about the user its key names. */
+function readEntry(bytes: Uint8Array, userId: string): MemberEntry | undefined {
   try {
     const v = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<MemberEntry>;
     const m = v.member;
-    if (!m || typeof m.id !== 'string' || typeof m.name !== 'string' || typeof m.role !== 'string' || typeof v.sessions !== 'number') return undefined;
+    if (!m || m.id !== userId || typeof m.name !== 'string' || typeof m.role !== 'string' || typeof v.sessions !== 'number') return undefined;
     return { member: { id: m.id, name: m.name, role: m.role }, sessions: v.sessions };
   } catch {
     return undefined;
