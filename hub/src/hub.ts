@@ -101,6 +101,7 @@ export class Hub {
     const log = new ThrottledLog(LOG_INTERVAL_MS);
     const changes = (event: string) => stats.counter('pulse_presence_changes_total', 'Joins and leaves derived from the presence bucket, by event', { event });
     const presence = await Presence.start({
+      nc,
       js: nc.jetstream(),
       jsm,
       registry,

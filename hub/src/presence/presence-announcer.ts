@@ -1,4 +1,4 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, StringCodec, type JetStreamClient, type JetStreamManager } from 'nats';
+import { DiscardPolicy, headers, RetentionPolicy, StorageType, StringCodec, type JetStreamManager, type NatsConnection } from 'nats';
 import { ensureStream } from '../bus/streams.js';
 import type { PresenceAnnouncement } from '../protocol/index.js';
 import { isSubjectSafeRoom } from '../rooms/room-subjects.js';
@@ -16,14 +16,18 @@ const sc = StringCodec();
  * stream; the stream keeps the first copy and republishes it, once, to the
  * public subject. Services therefore see each change once however many hubs
  * run, and no hub has to be elected to speak.
+ *
+ * The copies go out as plain publishes, not JetStream publishes awaiting an
+ * acknowledgement: every hub sends each change, so the others cover a copy
+ * that is lost, while an acknowledged publish per change per hub (a request,
+ * a timer and an error kept for its stack, until the ack) was a quarter of
+ * what a storm of 5,000 connections left for the garbage collector (heap
+ * sampling during the benchmark's connect).
  */
 export class PresenceAnnouncer {
-  private constructor(
-    private readonly js: JetStreamClient,
-    private readonly onError: (err: unknown) => void,
-  ) {}
+  private constructor(private readonly nc: NatsConnection) {}
 
-  static async start(js: JetStreamClient, jsm: JetStreamManager, onError: (err: unknown) => void): Promise<PresenceAnnouncer> {
+  static async start(nc: NatsConnection, jsm: JetStreamManager): Promise<PresenceAnnouncer> {
     const common = {
       retention: RetentionPolicy.Limits,
       // Only the short de-duplication window matters; nothing here is history.
@@ -41,19 +45,21 @@ export class PresenceAnnouncer {
       subjects: ['pulse.roompresence.*'],
       republish: { src: 'pulse.roompresence.*', dest: 'rooms.{{wildcard(1)}}.presence' },
     });
-    return new PresenceAnnouncer(js, onError);
+    return new PresenceAnnouncer(nc);
   }
 
   announce(t: Transition): void {
     const member = { id: t.member.id, name: t.member.name, role: t.member.role };
-    const msgID = `r${t.revision}`;
+    // The stream keeps the first message with a given id within its duplicate window.
+    const h = headers();
+    h.set('Nats-Msg-Id', `r${t.revision}`);
     // A channel name with an empty dot segment is no NATS subject; such a channel can carry no traffic anyway.
     if (isSubjectTail(t.ch)) {
-      this.js.publish(`pulse.presence.${t.ch}`, sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), { msgID }).catch(this.onError);
+      this.nc.publish(`pulse.presence.${t.ch}`, sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
     }
     if (t.ch.startsWith('room:') && isSubjectSafeRoom(t.ch.slice('room:'.length))) {
       const room = t.ch.slice('room:'.length);
-      this.js.publish(`pulse.roompresence.${room}`, sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), { msgID }).catch(this.onError);
+      this.nc.publish(`pulse.roompresence.${room}`, sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
     }
   }
 }

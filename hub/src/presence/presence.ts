@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JetStreamClient, JetStreamManager } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { ChannelRegistry, ChannelSubscriber } from '../channels/registry.js';
 import type { Member, User } from '../protocol/index.js';
 import type { ChannelPresence } from './channel-presence.js';
@@ -24,6 +24,7 @@ export const SWEEP_MS = 2_500;
 export const SWEEP_MAX_DELETES = 5_000;
 
 export interface PresenceOptions {
+  nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   registry: ChannelRegistry;
@@ -70,7 +71,7 @@ export class Presence implements ChannelPresence {
 
   static async start(opts: PresenceOptions): Promise<Presence> {
     const bucket = await PresenceBucket.open(opts.js);
-    const announcer = await PresenceAnnouncer.start(opts.js, opts.jsm, (err) => opts.onError('presence-announce', err));
+    const announcer = await PresenceAnnouncer.start(opts.nc, opts.jsm);
     const presence = new Presence(bucket, announcer, opts);
     await presence.beat();
     await new Promise<void>((ready, fail) => {
