@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, StringCodec, type NatsConnection } from 'nats';
 import type { ErrorFrame, MessageFrame, SubscribedFrame } from '@pulse/hub/protocol';
-import { startHubProcess, TEST_PASSWORDS, TestWsClient, testToken, type HubProcess } from '@pulse/hub/testing';
+import { startHubProcess, TEST_PASSWORDS, TestSseClient, TestWsClient, testToken, type HubProcess } from '@pulse/hub/testing';
 import WebSocket from 'ws';
 import { PulseClient, type WebSocketLike } from '@pulse/hub/client';
 import { mergePatch, type Json, type RoomData } from '@pulse/hub/protocol';
@@ -82,6 +82,26 @@ describe('rooms', () => {
     const live = await ws.next<MessageFrame>((f) => f.type === 'message' && (f.data as { kind: string }).kind === 'patch');
     expect(live.data).toEqual({ kind: 'patch', tick: 4, patch: { players: { b: null } } });
     expect(live.seq!).toBeGreaterThan(sub.seq);
+  });
+
+  it('gives each SSE stream the event id of its own cursor, though streams share one event', async () => {
+    const room = uniqueName('sse_ids');
+    const other = uniqueName('sse_other');
+    const ch = `room:${room}`;
+    // One event is built per message for the first stream's id and written whole to every stream with the same id.
+    const streams = [await TestSseClient.connect(sys.hub.url, [ch]), await TestSseClient.connect(sys.hub.url, [ch, `room:${other}`]), await TestSseClient.connect(sys.hub.url, [ch])];
+    try {
+      for (const s of streams) await eventually(() => (s.frames.filter((f) => f.type === 'subscribed').length === (s === streams[1] ? 2 : 1) ? true : undefined));
+      game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ shared: true })));
+      const seqs = await Promise.all(streams.map(async (s) => (await s.next<MessageFrame>((f) => f.type === 'message' && f.ch === ch)).seq!));
+      expect(new Set(seqs).size).toBe(1);
+      const ids = streams.map((s) => s.events.find((e) => e.event === 'message' && e.data.includes('"shared"'))?.id);
+      expect(ids[0]).toBe(`v1;${ch}@${seqs[0]}`);
+      expect(ids[2]).toBe(ids[0]);
+      expect(ids[1]).toMatch(new RegExp(`^v1;${ch}@${seqs[0]};room:${other}@\\d+$`));
+    } finally {
+      for (const s of streams) s.cut();
+    }
   });
 
   it('replays what a client missed after since, in order, then goes live', async () => {

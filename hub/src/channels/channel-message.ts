@@ -6,7 +6,20 @@
 export interface SharedFrame {
   /** The whole frame as UTF-8 JSON. */
   readonly frame: Buffer;
-  encodings?: Record<string, Buffer>;
+  encodings?: Encodings;
+}
+
+/** A shared frame's bytes as each transport writes them, made by the first subscriber that needs them. */
+export interface Encodings {
+  /** Its WebSocket frame. */
+  ws?: Buffer;
+  /** The `data:` part of its SSE event. */
+  sseData?: Buffer;
+  /**
+   * A whole SSE event, for every subscriber whose event id (its cursor) after
+   * this frame is `id`: all the one-channel sessions of a channel.
+   */
+  sseEvent?: { type: string; id: string; bytes: Buffer };
 }
 
 /** A message on its way to subscribers, its `message` frame serialized once for all of them: the fan-out never touches JSON. */

@@ -25,9 +25,10 @@ const END = Buffer.from('\n\n');
  * stream.
  *
  * The stream is the rest of the connection (no chunked encoding, `Connection:
- * close`), so events are written straight to the socket: the per-subscriber
- * part (`event:` and `id:`) and the `data:` part shared by every subscriber of
- * a channel message, built once, go out in one write.
+ * close`), so events are written straight to the socket. A channel message's
+ * event is built once for all the subscribers whose id after it is the same;
+ * for the others, their own `event:` and `id:` lines and the `data:` part,
+ * built once, go out in one write.
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse' as const;
@@ -53,13 +54,26 @@ export class SseTransport implements Transport {
 
   send(type: ServerFrame['type'], frame: OutgoingFrame): boolean {
     if (!this.open) return true;
-    const data =
-      typeof frame === 'string' || Buffer.isBuffer(frame) ? Buffer.concat([DATA, Buffer.from(frame), END]) : ((frame.encodings ??= {}).sse ??= Buffer.concat([DATA, frame.frame, END]));
+    const id = this.session.cursor();
+    if (typeof frame === 'string' || Buffer.isBuffer(frame)) {
+      this.write(type, id, Buffer.concat([DATA, Buffer.from(frame), END]));
+    } else {
+      // Sessions whose cursor reads the same after this frame (every one-channel session of its
+      // channel) get the very same event: built once, then one write each, as over WebSocket.
+      const encodings = (frame.encodings ??= {});
+      const event = (encodings.sseEvent ??= { type, id, bytes: Buffer.concat([Buffer.from(`event: ${type}\nid: ${id}\n`), DATA, frame.frame, END]) });
+      if (event.id === id && event.type === type) this.socket.write(event.bytes);
+      else this.write(type, id, (encodings.sseData ??= Buffer.concat([DATA, frame.frame, END])));
+    }
+    return this.socket.writableLength <= this.maxBufferedBytes;
+  }
+
+  /** This session's `event` and `id` lines, then a `data` part that may be shared, in one write. */
+  private write(type: ServerFrame['type'], id: string, data: Buffer): void {
     this.socket.cork();
-    this.socket.write(`event: ${type}\nid: ${this.session.cursor()}\n`);
+    this.socket.write(`event: ${type}\nid: ${id}\n`);
     this.socket.write(data);
     this.socket.uncork();
-    return this.socket.writableLength <= this.maxBufferedBytes;
   }
 
   keepalive(): void {
