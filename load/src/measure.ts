@@ -4,6 +4,7 @@ import { cpuSeconds, rssBytes } from './proc-stats.js';
 import { publishRun } from './publisher.js';
 import { searchRate, type SearchPlan } from './rate-search.js';
 import { launchServer, type ServerKind } from './servers/launch.js';
+import { retainedMemory } from './servers/retained-memory.js';
 import type { Target } from './workers/targets.js';
 
 /** The service level a rate must meet to count as sustained. */
@@ -42,7 +43,12 @@ export interface Measurement {
   connectSeconds: number;
   rssIdleMB: number;
   rssConnectedMB: number;
+  /** Resident memory growth per connection, read from outside once the server is quiet: includes garbage not yet collected. */
   memPerConnKB: number;
+  heapIdleMB: number;
+  heapConnectedMB: number;
+  /** JavaScript heap still in use per connection after full garbage collections: what a connection keeps. */
+  heapPerConnKB: number;
   best: Step | undefined;
   steps: Step[];
 }
@@ -86,6 +92,7 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
   try {
     await sleep(1_500);
     const rssIdle = rssBytes(server.pid);
+    const heapIdle = (await retainedMemory(server.pid, server.output)).heapBytes;
     const started = Date.now();
     const conn = await pool.connect(config.target, server.url, `room:${room}`, config.clients, (up, failed) =>
       o.progress(`${name} connecting ${up}/${config.clients}${failed ? ` (${failed} failed)` : ''}`),
@@ -95,7 +102,12 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
     await settle(server.pid);
     const rssConnected = rssBytes(server.pid);
     const memPerConnKB = (rssConnected - rssIdle) / 1024 / Math.max(1, conn.connected);
-    o.log(`${name} memory: ${(rssIdle / 1048576).toFixed(0)} MB idle, ${(rssConnected / 1048576).toFixed(0)} MB connected, ${memPerConnKB.toFixed(1)} KB per connection`);
+    const heapConnected = (await retainedMemory(server.pid, server.output)).heapBytes;
+    const heapPerConnKB = (heapConnected - heapIdle) / 1024 / Math.max(1, conn.connected);
+    o.log(
+      `${name} memory: resident ${(rssIdle / 1048576).toFixed(0)} MB idle, ${(rssConnected / 1048576).toFixed(0)} MB connected, ${memPerConnKB.toFixed(1)} KB per connection; ` +
+        `heap after GC ${(heapIdle / 1048576).toFixed(1)} MB idle, ${(heapConnected / 1048576).toFixed(1)} MB connected, ${heapPerConnKB.toFixed(2)} KB per connection`,
+    );
 
     // Unmeasured: the first messages pay for JIT compilation on every side.
     await publishRun(o.publisher, subject, ++runs, o.plan.start, o.stepSeconds);
@@ -153,6 +165,9 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
       rssIdleMB: rssIdle / 1048576,
       rssConnectedMB: rssConnected / 1048576,
       memPerConnKB,
+      heapIdleMB: heapIdle / 1048576,
+      heapConnectedMB: heapConnected / 1048576,
+      heapPerConnKB,
       best,
       steps,
     };

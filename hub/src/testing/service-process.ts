@@ -19,6 +19,8 @@ export interface ServiceOptions {
   name: string;
   /** A TypeScript entry point, run with tsx. */
   script: string;
+  /** Modules to load before it (`--import`), such as a benchmark's probe. */
+  preload?: readonly string[];
   env: Record<string, string>;
   /** The line that says it is ready: group 1 its base URL, group 2 its port. */
   ready: RegExp;
@@ -32,7 +34,7 @@ export interface ServiceOptions {
  */
 export function startServiceProcess(o: ServiceOptions): Promise<ServiceProcess> {
   const startTimeoutMs = o.startTimeoutMs ?? 20_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', o.script], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(o.preload ?? []).flatMap((m) => ['--import', m]), o.script], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...o.env },

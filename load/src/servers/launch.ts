@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { startServiceProcess, type ServiceProcess } from '@pulse/hub/testing';
+import { MEMORY_PROBE } from './retained-memory.js';
 
 export type ServerKind = 'hub' | 'bare-ws' | 'socketio';
 
@@ -16,12 +17,14 @@ const SCRIPTS: Record<ServerKind, string> = {
 /**
  * Starts a server under test as its own process on a free port, relaying
  * `subject` from NATS (the hub through its rooms stream, the baselines
- * directly), and resolves once it listens.
+ * directly), and resolves once it listens. Each carries the memory probe
+ * (see retained-memory.ts), so all are measured the same way.
  */
 export async function launchServer(kind: ServerKind, nats: { url: string; user: string; pass: string }, subject: string, env: Record<string, string> = {}): Promise<RunningServer> {
   const server = await startServiceProcess({
     name: kind,
     script: SCRIPTS[kind],
+    preload: [MEMORY_PROBE],
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
