@@ -1,27 +1,29 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
 import { startTestNats, TEST_PASSWORDS } from '@pulse/hub/testing';
 import { measure, type Config, type Measurement } from './measure.js';
-import { summarize, writeReport } from './report.js';
+import { summarize, writeReport, type ReportInput } from './report.js';
 import { capacity, type CapacityResult } from './scenarios.js';
 import { startSystem } from './system.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only <label>] [-- --resume <partial.json>]`:
+ * `npm run bench [-- --quick] [-- --only <label>] [-- --resume <partial.json>] [-- --report <results.json>]`:
  * the fixed matrix. In turn, each on a fresh nats-server: the hub (WebSocket,
  * then SSE, then with two workers), a bare `ws` relay and a
  * Socket.IO 4 relay, each relaying the same NATS subject to the same kind of
  * clients; for each, the highest sustainable rate and what it costs. Prints a
  * table and the ratios, writes results JSON, and (without --quick) the
  * report docs/benchmarks.md with its chart. The last line printed is one
- * JSON object with the headline ratios.
+ * JSON object with the headline ratios. `--report` writes the report again
+ * from a finished full run's results, measuring nothing.
  */
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const resume = argv.includes('--resume') ? argv[argv.indexOf('--resume') + 1] : undefined;
+const rerender = argv.includes('--report') ? argv[argv.indexOf('--report') + 1] : undefined;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HEADLINE_CLIENTS = 5_000;
 
@@ -38,7 +40,27 @@ function matrix(): Config[] {
   return rows.filter((r) => only === undefined || r.label === only);
 }
 
+interface RunFile {
+  machine: ReportInput['machine'];
+  quick: boolean;
+  seconds: number;
+  results: Measurement[];
+  capacity?: CapacityResult;
+}
+
+/** The report of a finished full run, from its results file: for a report whose wording changed since. */
+function reportAgain(file: string): void {
+  const run = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
+  if (run.quick) throw new Error(`${file} is a --quick run: the report needs the full matrix`);
+  const summary = summarize(run.results, HEADLINE_CLIENTS);
+  writeReport(ROOT, { ...run, capacity: run.capacity, finished: statSync(file).mtime, resumed: false, summary, command: 'npm run bench' });
+  console.log(summary.table);
+  console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
+  console.log(JSON.stringify(summary.headline));
+}
+
 async function main(): Promise<void> {
+  if (rerender) return reportAgain(rerender);
   const started = Date.now();
   mkdirSync(`${ROOT}load/results`, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -90,7 +112,7 @@ async function main(): Promise<void> {
   console.log(summary.table);
   console.log(`results: ${file} (${seconds} s)`);
   if (!quick && only === undefined) {
-    writeReport(ROOT, { machine, seconds, resumed: resume !== undefined, results, summary, capacity: capacityRun, command: 'npm run bench' });
+    writeReport(ROOT, { machine, finished: new Date(), seconds, resumed: resume !== undefined, results, summary, capacity: capacityRun, command: 'npm run bench' });
     console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   }
   console.log(JSON.stringify(summary.headline));
