@@ -121,9 +121,7 @@ export class Presence implements ChannelPresence {
     if (at.kind === 'hub') {
       if (e.operation === 'PUT') {
         this.beating.add(at.hub);
-        const known = this.hubsSeen.get(at.hub);
-        if (known) known.seen = seen;
-        else this.hubsSeen.set(at.hub, { id: at.hub, seen });
+        this.known(at.hub, seen).seen = seen;
       } else {
         this.beating.delete(at.hub);
         // A hub that is gone but still has entries stays known until they are swept.
@@ -131,26 +129,30 @@ export class Presence implements ChannelPresence {
       }
       return;
     }
-    const hub = this.hubsSeen.get(at.hub);
-    if (hub) at.hub = hub.id;
-    else this.hubsSeen.set(at.hub, { id: at.hub, seen });
+    at.hub = this.known(at.hub, seen).id;
+    const mine = at.hub === this.hubId ? this.local.entry(at.ch, at.userId) : undefined;
     let t: Transition | undefined;
     if (e.operation === 'PUT') {
       const value = readEntry(e.value, at.userId);
       if (!value) return;
       // This hub's own entries share the member it already holds.
-      const mine = at.hub === this.hubId ? this.local.entry(at.ch, at.userId) : undefined;
       t = this.view.put(at, e.revision, mine ? { member: mine.member, sessions: value.sessions } : value);
     } else {
       t = this.view.remove(at, e.revision);
       // Someone swept this hub's entry (it was thought dead): write it again while its sessions are here.
-      const mine = at.hub === this.hubId ? this.local.entry(at.ch, at.userId) : undefined;
       if (mine) this.write(e.key, { member: mine.member, sessions: mine.sessions });
     }
     if (!t || !this.ready) return;
     this.fanout.apply(t);
     this.announcer.announce(t);
     this.opts.onTransition(t);
+  }
+
+  /** A hub's record, made when it is first heard of. */
+  private known(hub: string, seen: number): { id: string; seen: number } {
+    let known = this.hubsSeen.get(hub);
+    if (!known) this.hubsSeen.set(hub, (known = { id: hub, seen }));
+    return known;
   }
 
   private async beat(): Promise<void> {
