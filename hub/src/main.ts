@@ -26,8 +26,10 @@ async function main(): Promise<void> {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error('[pulse] shutdown step failed:', err));
     process.exit(code);
   };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // `on`, not `once`: a Ctrl-C reaches the hub twice (from the terminal and from
+  // scripts/start.mjs), and a second signal must not kill it before nats-server is stopped.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
 
   const servers = config.natsUrl ?? (await startNats(config, stops));
 

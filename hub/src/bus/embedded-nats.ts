@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
@@ -47,7 +48,12 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
   mkdirSync(opts.storeDir, { recursive: true });
   if (opts.pidFile) await stopLeftover(opts.pidFile, opts.configFile);
   const host = opts.host ?? '127.0.0.1';
-  const child = spawn(opts.binary ?? 'nats-server', ['-c', opts.configFile], {
+  const binary = opts.binary ?? 'nats-server';
+  if (!onPath(binary)) {
+    throw new NatsServerMissingError('nats-server is not installed: install it (Debian: apt-get install nats-server) or set NATS_URL to an existing server');
+  }
+  const [command, args] = withParentDeathSignal(binary, ['-c', opts.configFile]);
+  const child = spawn(command, args, {
     detached: opts.ownProcessGroup ?? false,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
@@ -72,6 +78,30 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
       if (opts.pidFile) rmSync(opts.pidFile, { force: true });
     },
   };
+}
+
+/**
+ * A hub that is SIGKILLed cannot stop its server. Where util-linux's setpriv
+ * is present, the server is exec'd with a parent-death signal, so the kernel
+ * sends it SIGTERM the moment its hub dies, however it dies.
+ */
+function withParentDeathSignal(binary: string, args: string[]): [string, string[]] {
+  if (!onPath(SETPRIV)) return [binary, args];
+  return [SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args]];
+}
+
+const SETPRIV = 'setpriv';
+
+function onPath(binary: string): boolean {
+  const candidates = binary.includes('/') ? [binary] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, binary));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function stopLeftover(pidFile: string, configFile: string): Promise<void> {
@@ -117,15 +147,7 @@ function waitReady(child: ChildProcess, log?: (line: string) => void): Promise<n
       child.kill('SIGKILL');
       settle(() => reject(new Error(`nats-server was not ready within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)));
     }, READY_TIMEOUT_MS);
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      settle(() =>
-        reject(
-          err.code === 'ENOENT'
-            ? new NatsServerMissingError('nats-server is not installed: install it (Debian: apt-get install nats-server) or set NATS_URL to an existing server')
-            : err,
-        ),
-      );
-    });
+    child.once('error', (err) => settle(() => reject(err)));
     child.once('exit', (code, signal) => {
       settle(() => reject(new Error(`nats-server exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)));
     });
