@@ -91,6 +91,12 @@ export type ServerFrame =
   | ErrorFrame
   | PongFrame;
 
+/**
+ * Every server frame type, for code that must name them all (an SSE reader
+ * listens per event name). `every` fails to compile when a type is left out.
+ */
+export const SERVER_FRAME_TYPES = every<ServerFrame['type']>()(['welcome', 'subscribed', 'message', 'presence', 'presence_count', 'ack', 'error', 'pong']);
+
 // Client to server.
 
 export interface SubscribeFrame {
@@ -119,4 +125,9 @@ export interface PingFrame {
 
 export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | PingFrame;
 
-export const CLIENT_FRAME_TYPES = ['subscribe', 'unsubscribe', 'publish', 'ping'] as const satisfies readonly ClientFrame['type'][];
+export const CLIENT_FRAME_TYPES = every<ClientFrame['type']>()(['subscribe', 'unsubscribe', 'publish', 'ping']);
+
+/** A list of string literals that must hold each member of `T`, checked when compiled. */
+function every<T extends string>() {
+  return <const L extends readonly T[]>(list: L & ([T] extends [L[number]] ? unknown : { missing: Exclude<T, L[number]> })): L => list;
+}

@@ -1,4 +1,4 @@
-import type { ServerFrame } from '../../protocol/index.js';
+import { SERVER_FRAME_TYPES, type ServerFrame } from '../../protocol/index.js';
 import { CommandSender } from './commands.js';
 import { endpoint, once, type Connector } from './connection.js';
 
@@ -9,8 +9,6 @@ export interface EventSourceLike {
 }
 
 export type EventSourceFactory = (url: string) => EventSourceLike;
-
-const FRAME_TYPES: ServerFrame['type'][] = ['welcome', 'subscribed', 'message', 'presence', 'ack', 'error', 'pong'];
 
 /**
  * Server-Sent Events down, `POST /api/sessions/<id>` up. EventSource's own
@@ -26,7 +24,7 @@ export function sseConnector(open: EventSourceFactory): Connector {
       source.close();
       guarded.closed();
     };
-    for (const type of FRAME_TYPES) {
+    for (const type of SERVER_FRAME_TYPES) {
       source.addEventListener(type, (ev) => {
         // An `error` event without data is EventSource reporting a broken stream, not a frame.
         if (typeof ev.data !== 'string') {
