@@ -77,6 +77,18 @@ describe('tokens at every door', () => {
     await eventually(() => ws.closed);
     expect(ws.closed!.code).toBe(4401);
   });
+
+  // setTimeout takes at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms.
+  it('keeps a session whose token is valid for 90 days', async () => {
+    const tok = await token({ sub: 'svc-long', role: 'viewer', exp: now() + 90 * 24 * 3600 });
+    const ws = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${tok}`);
+    await sleep(300);
+    ws.send({ type: 'ping' });
+    await ws.next((f) => f.type === 'pong', 2000);
+    expect(ws.frames.some((f) => f.type === 'error')).toBe(false);
+    expect(ws.closed).toBeUndefined();
+    ws.close();
+  });
 });
 
 describe('permissions: role x channel kind x action, on each transport', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PulseError, TransportKind, User } from '../protocol/index.js';
 import { isAnonymous } from '../auth/identity.js';
+import { Deadline } from './deadline.js';
 import { Session, type SessionContext } from './session.js';
 import type { SessionHandle, Transport } from './transport.js';
 
@@ -13,7 +14,7 @@ export class SessionTable {
   private readonly ended = new Set<string>();
   /** Open sessions of signed-in users; anonymous viewers each have their own id and no limit to count. */
   private readonly perUser = new Map<string, number>();
-  private readonly expiries = new Map<Session, NodeJS.Timeout>();
+  private readonly expiries = new Map<Session, Deadline>();
 
   constructor(private readonly ctx: SessionContext) {}
 
@@ -44,16 +45,14 @@ export class SessionTable {
     session.start();
     if (expiresAt !== undefined) {
       // The token ends the session when it expires, so the client comes back with a fresh one.
-      const timer = setTimeout(() => session.fail({ code: 'unauthorized', message: 'token expired; reconnect with a fresh token' }), Math.max(0, expiresAt - Date.now()));
-      timer.unref();
-      this.expiries.set(session, timer);
+      this.expiries.set(session, new Deadline(expiresAt, () => session.fail({ code: 'unauthorized', message: 'token expired; reconnect with a fresh token' })));
     }
     return session;
   }
 
   close(session: Session): void {
     session.end();
-    clearTimeout(this.expiries.get(session));
+    this.expiries.get(session)?.cancel();
     this.expiries.delete(session);
     if (!this.sessions.delete(session.id)) return;
     if (!isAnonymous(session.user)) {
