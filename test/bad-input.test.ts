@@ -65,6 +65,10 @@ describe('bad client frames', () => {
     ['a fractional since', '{"type":"subscribe","ch":"metrics:cpu","since":1.5}', 'bad_request'],
     ['a publish to a metrics channel', '{"type":"publish","ch":"metrics:cpu","data":1}', 'forbidden'],
     ['another user\'s inbox', '{"type":"subscribe","ch":"inbox:someone-else"}', 'forbidden'],
+    ['a negative numeric ref', '{"type":"ping","ref":-1}', 'bad_request'],
+    ['a fractional ref', '{"type":"ping","ref":1.5}', 'bad_request'],
+    ['a ref over 200 characters', `{"type":"ping","ref":"${'r'.repeat(201)}"}`, 'bad_request'],
+    ['an object as ref', '{"type":"ping","ref":{"id":1}}', 'bad_request'],
     ['a frame over 64 KiB', JSON.stringify({ type: 'ping', pad: 'x'.repeat(70 * 1024) }), 'too_large'],
   ])('answers %s with an error frame and keeps the session', async (_what, raw, code) => {
     const err = await errorFor(raw);
@@ -80,6 +84,24 @@ describe('bad client frames', () => {
   it('echoes the ref of a refused frame', async () => {
     const err = await errorFor('{"type":"subscribe","ch":"nope","ref":"r-42"}');
     expect(err).toMatchObject({ code: 'bad_request', ref: 'r-42' });
+  });
+
+  // JSON-RPC ids and Socket.IO acks number their requests.
+  it('accepts a numeric ref and echoes it as a number, on acks and on errors', async () => {
+    const ws = await TestWsClient.connect(hub.wsUrl);
+    try {
+      ws.sendRaw(`{"type":"subscribe","ch":"metrics:${uniqueName('test.ref')}","ref":7}`);
+      const subscribed = await ws.next((f) => f.type === 'subscribed');
+      const ack = await ws.next((f) => f.type === 'ack');
+      expect(subscribed).toMatchObject({ ref: 7 });
+      expect(ack).toEqual({ type: 'ack', ref: 7 });
+      ws.sendRaw('{"type":"unsubscribe","ch":"metrics:x","ref":0}');
+      expect(await ws.next((f) => f.type === 'ack')).toEqual({ type: 'ack', ref: 0 });
+      ws.sendRaw('{"type":"subscribe","ch":"nope","ref":9007199254740991}');
+      expect(await ws.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_request', ref: 9007199254740991 });
+    } finally {
+      await ws.close();
+    }
   });
 });
 

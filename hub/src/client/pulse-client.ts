@@ -1,4 +1,4 @@
-import type { ClientFrame, ErrorFrame, MessageFrame, PresenceCountFrame, PresenceFrame, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
+import type { ClientFrame, ErrorFrame, MessageFrame, PresenceCountFrame, PresenceFrame, Ref, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import type { Connection, Connector } from './connections/connection.js';
 import { pollConnector } from './connections/poll.js';
@@ -70,7 +70,7 @@ export const LIVENESS_MS = 30_000;
  */
 export class PulseClient {
   private readonly channels = new Map<string, ChannelState>();
-  private readonly pending = new Map<string, { resolve: () => void; reject: (e: ErrorFrame) => void }>();
+  private readonly pending = new Map<Ref, { resolve: () => void; reject: (e: ErrorFrame) => void }>();
   private readonly statusListeners = new Set<(s: ClientStatus) => void>();
   private readonly presenceListeners = new Set<(f: PresenceFrame | PresenceCountFrame) => void>();
   private readonly ladder: Array<{ kind: TransportKind; connect: Connector }>;

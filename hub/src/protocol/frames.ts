@@ -16,6 +16,13 @@ export interface User {
 
 export type Member = User;
 
+/**
+ * A client's name for one of its frames, echoed exactly as sent on `ack`,
+ * `subscribed` and `error`: a string of at most MAX_REF_CHARS characters, or
+ * a non-negative integer (JSON-RPC ids and Socket.IO acks number requests).
+ */
+export type Ref = string | number;
+
 // Server to client.
 
 export interface WelcomeFrame {
@@ -31,7 +38,7 @@ export interface SubscribedFrame {
   /** The channel's latest seq; 0 while the channel has never carried a message. */
   seq: number;
   recovered: boolean;
-  ref?: string;
+  ref?: Ref;
 }
 
 export interface MessageFrame<D = unknown> {
@@ -65,14 +72,14 @@ export interface PresenceCountFrame {
 
 export interface AckFrame {
   type: 'ack';
-  ref: string;
+  ref: Ref;
 }
 
 export interface ErrorFrame {
   type: 'error';
   code: ErrorCode;
   message: string;
-  ref?: string;
+  ref?: Ref;
   /** The channel the error is about, where there is one (an extension of the contract). */
   ch?: string;
 }
@@ -103,20 +110,20 @@ export interface SubscribeFrame {
   type: 'subscribe';
   ch: string;
   since?: number;
-  ref?: string;
+  ref?: Ref;
 }
 
 export interface UnsubscribeFrame {
   type: 'unsubscribe';
   ch: string;
-  ref?: string;
+  ref?: Ref;
 }
 
 export interface PublishFrame {
   type: 'publish';
   ch: string;
   data: unknown;
-  ref?: string;
+  ref?: Ref;
 }
 
 export interface PingFrame {

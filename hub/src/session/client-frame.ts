@@ -1,9 +1,9 @@
-import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, fail, ok, type ClientFrame, type PulseError, type Result } from '../protocol/index.js';
+import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, MAX_REF_CHARS, fail, ok, type ClientFrame, type PulseError, type Ref, type Result } from '../protocol/index.js';
 
 export interface FrameRejection {
   error: PulseError;
   /** The rejected frame's ref, when it had one worth echoing. */
-  ref?: string;
+  ref?: Ref;
 }
 
 export type FrameReading = { ok: true; frame: ClientFrame } | ({ ok: false } & FrameRejection);
@@ -42,21 +42,25 @@ function readClientFrame(json: unknown): FrameReading {
     return { ok: false, error: { code: 'bad_request', message: 'frame must be a JSON object with a "type"' } };
   }
   const obj = json as Record<string, unknown>;
-  const ref = typeof obj.ref === 'string' && obj.ref.length <= 200 ? obj.ref : undefined;
-  const checked = checkShape(obj);
+  const ref = isRef(obj.ref) ? obj.ref : undefined;
+  const checked = checkShape(obj, ref);
   if (!checked.ok) return { ok: false, error: checked.error, ref };
   return { ok: true, frame: checked.value };
 }
 
-function checkShape(obj: Record<string, unknown>): Result<ClientFrame> {
+function isRef(value: unknown): value is Ref {
+  if (typeof value === 'string') return value.length <= MAX_REF_CHARS;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function checkShape(obj: Record<string, unknown>, ref: Ref | undefined): Result<ClientFrame> {
   const { type } = obj;
   if (typeof type !== 'string' || !(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) {
     return fail('bad_request', `unknown frame type ${JSON.stringify(String(type).slice(0, 40))}: expected one of ${CLIENT_FRAME_TYPES.join(', ')}`);
   }
-  if (obj.ref !== undefined && (typeof obj.ref !== 'string' || obj.ref.length > 200)) {
-    return fail('bad_request', 'ref must be a string of at most 200 characters');
+  if (obj.ref !== undefined && ref === undefined) {
+    return fail('bad_request', `ref must be a string of at most ${MAX_REF_CHARS} characters or a non-negative integer`);
   }
-  const ref = obj.ref as string | undefined;
   switch (type) {
     case 'ping':
       return ok({ type: 'ping' });

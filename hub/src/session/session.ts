@@ -4,6 +4,7 @@ import {
   type ClientFrame,
   type PublishFrame,
   type PulseError,
+  type Ref,
   type ServerFrame,
   type SubscribeFrame,
   type User,
@@ -240,7 +241,7 @@ export class Session implements SessionHandle, SubscriptionSink {
   }
 
   /** A short burst over the rate is refused frame by frame; keeping it up ends the session. */
-  private refusePublish(ref: string | undefined): void {
+  private refusePublish(ref: Ref | undefined): void {
     const now = Date.now();
     if (now - this.refusedSince > ABUSE_WINDOW_MS) {
       this.refusedSince = now;
@@ -255,11 +256,11 @@ export class Session implements SessionHandle, SubscriptionSink {
     this.reject({ code: 'rate_limited', message: `at most ${this.ctx.limits.publishPerSecond} publishes per second (bursts of ${this.ctx.limits.publishBurst})` }, ref);
   }
 
-  private ack(ref: string | undefined): void {
+  private ack(ref: Ref | undefined): void {
     if (ref !== undefined) this.sendFrame({ type: 'ack', ref });
   }
 
-  private reject(error: PulseError, ref?: string, ch?: string): void {
+  private reject(error: PulseError, ref?: Ref, ch?: string): void {
     this.ctx.onClientError(error);
     this.sendFrame({ type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }), ...(ch !== undefined && { ch }) });
   }
