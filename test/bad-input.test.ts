@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from 'nats';
 import type { ErrorFrame, MessageFrame } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
 import { connectService, eventually, uniqueName } from './helpers.js';
 
 let nats: TestNats;
@@ -69,6 +69,7 @@ describe('bad client frames', () => {
     ['a fractional ref', '{"type":"ping","ref":1.5}', 'bad_request'],
     ['a ref over 200 characters', `{"type":"ping","ref":"${'r'.repeat(201)}"}`, 'bad_request'],
     ['an object as ref', '{"type":"ping","ref":{"id":1}}', 'bad_request'],
+    ['a frame nested too deeply', `{"type":"publish","ch":"room:deep","data":${'['.repeat(30_000)}${']'.repeat(30_000)}}`, 'bad_request'],
     ['a frame over 64 KiB', JSON.stringify({ type: 'ping', pad: 'x'.repeat(70 * 1024) }), 'too_large'],
   ])('answers %s with an error frame and keeps the session', async (_what, raw, code) => {
     const err = await errorFor(raw);
@@ -84,6 +85,27 @@ describe('bad client frames', () => {
   it('echoes the ref of a refused frame', async () => {
     const err = await errorFor('{"type":"subscribe","ch":"nope","ref":"r-42"}');
     expect(err).toMatchObject({ code: 'bad_request', ref: 'r-42' });
+  });
+
+  // JSON.parse reads any depth; a recursive JSON.stringify of it later overflowed the stack and killed the hub.
+  it('refuses deep nesting from a player over WebSocket and over a command request, and stays up', async () => {
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    const ws = await TestWsClient.connect(`${hub.wsUrl}?token=${await testToken('player', 'deep-player')}`);
+    try {
+      ws.sendRaw(`{"type":"publish","ch":"room:deep","data":{"kind":"input","input":${deep}},"ref":"d1"}`);
+      expect(await ws.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_request', ref: 'd1' });
+    } finally {
+      await ws.close();
+    }
+    const sse = await TestSseClient.connect(hub.url);
+    try {
+      const res = await fetch(`${hub.url}/api/sessions/${sse.session}`, { method: 'POST', body: `{"type":"publish","ch":"room:deep","data":${deep},"ref":"d2"}` });
+      expect(res.status).toBe(202);
+      expect(await sse.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_request', ref: 'd2' });
+    } finally {
+      await sse.close();
+    }
+    expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
   });
 
   // JSON-RPC ids and Socket.IO acks number their requests.

@@ -1,4 +1,4 @@
-import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, MAX_REF_CHARS, fail, ok, type ClientFrame, type PulseError, type Ref, type Result } from '../protocol/index.js';
+import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, MAX_REF_CHARS, fail, ok, type ClientFrame, type PulseError, type Ref, type Result } from '../protocol/index.js';
 
 export interface FrameRejection {
   error: PulseError;
@@ -20,6 +20,7 @@ export function parseClientFrame(raw: string): FrameReading {
   } catch {
     return { ok: false, error: { code: 'bad_request', message: 'frame is not valid JSON' } };
   }
+  if (!nestsWithin(json, MAX_FRAME_DEPTH)) return tooDeep(json);
   return readClientFrame(json);
 }
 
@@ -28,6 +29,7 @@ export function parseClientFrame(raw: string): FrameReading {
  * JSON body): its encoded size, then its shape, as parseClientFrame would.
  */
 export function readParsedClientFrame(json: unknown): FrameReading {
+  if (!nestsWithin(json, MAX_FRAME_DEPTH)) return tooDeep(json);
   const text = JSON.stringify(json) ?? '';
   if (text.length > MAX_FRAME_BYTES || Buffer.byteLength(text) > MAX_FRAME_BYTES) return tooLarge();
   return readClientFrame(json);
@@ -37,12 +39,34 @@ function tooLarge(): FrameReading {
   return { ok: false, error: { code: 'too_large', message: `frame is larger than ${MAX_FRAME_BYTES} bytes` } };
 }
 
+function tooDeep(json: unknown): FrameReading {
+  return { ok: false, error: { code: 'bad_request', message: `frame nests deeper than ${MAX_FRAME_DEPTH} levels` }, ref: refOf(json) };
+}
+
+/** The frame's ref where it is one worth echoing. */
+function refOf(json: unknown): Ref | undefined {
+  const ref = typeof json === 'object' && json !== null ? (json as { ref?: unknown }).ref : undefined;
+  return isRef(ref) ? ref : undefined;
+}
+
+/** Walks without recursion, so a hostile depth cannot overflow the stack here either. */
+function nestsWithin(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return false;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
 function readClientFrame(json: unknown): FrameReading {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, error: { code: 'bad_request', message: 'frame must be a JSON object with a "type"' } };
   }
   const obj = json as Record<string, unknown>;
-  const ref = isRef(obj.ref) ? obj.ref : undefined;
+  const ref = refOf(obj);
   const checked = checkShape(obj, ref);
   if (!checked.ok) return { ok: false, error: checked.error, ref };
   return { ok: true, frame: checked.value };
