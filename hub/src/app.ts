@@ -7,6 +7,7 @@ import { presenceRoutes } from './http/presence-api.js';
 import { authenticate, type AuthEnv } from './http/auth.js';
 import { dashboardRoutes } from './http/dashboard.js';
 import { errorResponse } from './http/errors.js';
+import { internalError } from './http/internal-error.js';
 import { opsRoutes } from './http/ops.js';
 import { WsHeartbeat } from './transports/ws-heartbeat.js';
 import { WsUpgrades } from './transports/ws-upgrade.js';
@@ -39,10 +40,7 @@ export function createApp(hub: Hub) {
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));
   app.route('/', dashboardRoutes(hub.config.dashboardDir));
-  app.onError((err, c) => {
-    hub.log.warn('http', `${c.req.method} ${c.req.path} failed: ${err instanceof Error ? err.message : String(err)}`);
-    return errorResponse(c, { code: 'overloaded', message: 'the hub could not answer this request; try again' });
-  });
+  app.onError(internalError(hub.log));
 
   return {
     app,
