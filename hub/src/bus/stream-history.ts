@@ -3,6 +3,20 @@ import type { StreamMessage } from './live-feed.js';
 
 const FETCH_BATCH = 500;
 const FETCH_EXPIRES_MS = 2_000;
+/** How long a read keeps asking a stream that answers with nothing while it still holds messages. */
+const READ_DEADLINE_MS = 10_000;
+
+/** What one history read found. */
+export interface HistoryRead {
+  /** Oldest first. */
+  messages: StreamMessage[];
+  /**
+   * True when every message the stream held under the subject (up to the
+   * read's horizon, within its limit) was delivered. False when the stream
+   * stopped answering before that: the caller must not claim a full replay.
+   */
+  complete: boolean;
+}
 
 /**
  * Reads one subject's history from a stream: the replay behind `since` and
@@ -17,7 +31,7 @@ export class StreamHistory {
     readonly stream: string,
   ) {}
 
-  /** The newest sequence stored under the subject, 0 when there is none. */
+  /** The newest sequence stored under the subject (wildcards allowed), 0 when there is none. */
   async lastSeq(subject: string): Promise<number> {
     try {
       const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
@@ -34,8 +48,13 @@ export class StreamHistory {
     return info.state.first_seq;
   }
 
-  /** Messages under the subject with seq > after, oldest first, at most `limit`. */
-  async read(subject: string, after: number, limit: number): Promise<StreamMessage[]> {
+  /**
+   * Messages under the subject with after < seq <= upTo, oldest first, at most
+   * `limit`. An empty fetch is not taken for the end: the read asks again
+   * until the consumer has nothing left or READ_DEADLINE_MS passes.
+   */
+  async read(subject: string, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<HistoryRead> {
+    if (upTo <= after || limit <= 0) return { messages: [], complete: true };
     const info = await this.jsm.consumers.add(this.stream, {
       filter_subject: subject,
       deliver_policy: DeliverPolicy.StartSequence,
@@ -46,24 +65,27 @@ export class StreamHistory {
     });
     const want = Math.min(info.num_pending, limit);
     const out: StreamMessage[] = [];
+    const deadline = Date.now() + READ_DEADLINE_MS;
     try {
       const consumer = await this.js.consumers.get(this.stream, info.name);
       while (out.length < want) {
         const batch = await consumer.fetch({ max_messages: Math.min(FETCH_BATCH, want - out.length), expires: FETCH_EXPIRES_MS });
         const before = out.length;
         for await (const m of batch) {
+          if (m.seq > upTo) return { messages: out, complete: true };
           out.push({ subject: m.subject, seq: m.seq, ts: Math.floor(m.info.timestampNanos / 1e6), data: m.data });
         }
-        // Messages that aged out after the count was taken never arrive: stop with what there is.
-        if (out.length === before) break;
+        if (out.length > before) continue;
+        // Nothing came: the rest aged out (the consumer has none left), or the server is slow.
+        if ((await this.jsm.consumers.info(this.stream, info.name)).num_pending === 0) return { messages: out, complete: true };
+        if (Date.now() > deadline) return { messages: out, complete: false };
       }
     } finally {
       await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
     }
-    return out;
+    return { messages: out, complete: true };
   }
 }
-
 function isNoMessage(err: unknown): boolean {
   return err instanceof Error && /no message found/i.test(err.message);
 }

@@ -19,20 +19,21 @@ export class RollupChannels implements ChannelSource {
     const subject = subjectOf(ch);
     if (!subject) return ok({ seq: 0, messages: [], recovered: true });
     if (since === undefined) return ok({ seq: await this.store.lastSeq(subject), messages: [], recovered: false });
-    const first = await this.store.firstSeq();
-    const messages = (await this.store.read(subject, since, Number.MAX_SAFE_INTEGER)).map((m) => toChannelMessage(ch.ch, m));
+    const read = await this.store.read(subject, since, Number.MAX_SAFE_INTEGER);
+    const messages = read.messages.map((m) => toChannelMessage(ch.ch, m));
     // With nothing after `since` in history, the position stays at `since`: asking the stream for its
     // latest seq now could name a message stored since the read, which the subscription then holds
     // back as already sent (it comes live, and goLive drops what is not above this seq).
     const seq = messages.length > 0 ? messages[messages.length - 1]!.seq : since;
-    return ok({ seq, messages, recovered: since + 1 >= first });
+    // The oldest seq is read after the history, so what aged out meanwhile is not claimed as replayed.
+    return ok({ seq, messages, recovered: read.complete && since + 1 >= (await this.store.firstSeq()) });
   }
 
   async history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>> {
     const subject = subjectOf(ch);
     if (!subject) return ok([]);
-    if (since !== undefined) return ok((await this.store.read(subject, since, limit)).map((m) => toChannelMessage(ch.ch, m)));
-    const all = await this.store.read(subject, 0, Number.MAX_SAFE_INTEGER);
+    if (since !== undefined) return ok((await this.store.read(subject, since, limit)).messages.map((m) => toChannelMessage(ch.ch, m)));
+    const all = (await this.store.read(subject, 0, Number.MAX_SAFE_INTEGER)).messages;
     return ok(all.slice(-limit).map((m) => toChannelMessage(ch.ch, m)));
   }
 }

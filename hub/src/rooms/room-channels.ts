@@ -53,9 +53,9 @@ export class RoomChannels implements ChannelSource {
     if (!name.ok) return name;
     if (since !== undefined && since + 1 >= (await this.store.firstSeq())) {
       const missed = await this.stored.after(ch.name, since, MAX_ROOM_REPLAY + 1);
-      if (missed.length <= MAX_ROOM_REPLAY) {
-        const messages = this.toMessages(ch.ch, missed);
-        return ok({ seq: missed.length > 0 ? missed[missed.length - 1]!.seq : since, messages, recovered: true });
+      // Checked after the read: what aged out meanwhile is not claimed as replayed.
+      if (missed.complete && missed.messages.length <= MAX_ROOM_REPLAY && since + 1 >= (await this.store.firstSeq())) {
+        return ok({ seq: Math.max(since, missed.horizon), messages: this.toMessages(ch.ch, missed.messages), recovered: true });
       }
     }
     const snap = await this.states.snapshot(ch.name);
@@ -66,7 +66,7 @@ export class RoomChannels implements ChannelSource {
     const name = checkRoomName(ch.name);
     if (!name.ok) return name;
     const parts = kinds?.map((k) => PART_OF_KIND[k]);
-    const found = since === undefined ? await this.stored.tail(ch.name, limit, parts) : await this.stored.after(ch.name, since, limit, parts);
+    const found = since === undefined ? await this.stored.tail(ch.name, limit, parts) : (await this.stored.after(ch.name, since, limit, parts)).messages;
     return ok(this.toMessages(ch.ch, found));
   }
 

@@ -67,13 +67,17 @@ export class RoomStates {
     return done;
   }
 
+  /**
+   * The room up to its newest seq when the read began: every state and patch
+   * up to that seq is merged, so a subscriber holding live messages above it
+   * misses none.
+   */
   private async read(room: string): Promise<RoomSnapshot> {
-    const [seq, states] = await Promise.all([
-      this.history.lastSeq(room),
-      this.history.sinceLastFullState(room, isFullState),
-    ]);
+    const seq = await this.history.lastSeq(room);
+    const states = await this.history.sinceLastFullState(room, seq, isFullState);
+    if (!states.complete) throw new Error(`the state of room ${room} could not be read in full`);
     const snap: RoomSnapshot = { seq, stateSeq: 0, tick: 0, ts: 0, state: undefined };
-    for (const m of states) apply(snap, m.seq, m.ts, updateOf(m));
+    for (const m of states.messages) apply(snap, m.seq, m.ts, updateOf(m));
     return snap;
   }
 }

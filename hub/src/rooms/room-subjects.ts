@@ -14,6 +14,11 @@ export function roomSubject(room: string, part: RoomPart | 'input' | 'presence')
   return `rooms.${room}.${part}`;
 }
 
+/** Every stored part of a room at once, as one filter subject. */
+export function roomSubjects(room: string): string {
+  return `rooms.${room}.*`;
+}
+
 export function isSubjectSafeRoom(room: string): boolean {
   return !room.includes('.');
 }
