@@ -8,24 +8,33 @@ import { fail, ok, parseChannel, type Result } from '../protocol/index.js';
  * session from history: seqs come from JetStream, not from a hub's memory.
  *
  * The text form is `v1;<ch>@<seq>;<ch>@<seq>...`: neither `;` nor `@` can
- * appear in a channel name. Clients treat it as opaque.
+ * appear in a channel name. A long-poll answer's cursor also numbers the
+ * answer, `v1~<n>;...`, so that the next poll's cursor says which answers
+ * arrived (see PollTransport). Clients treat it as opaque.
  */
 export const CURSOR_VERSION = 'v1';
+
+/** A decoded cursor: each channel's position, and which poll answer it came with, if it came with one. */
+export interface Cursor {
+  positions: Map<string, number>;
+  answer?: number;
+}
 export const MAX_CURSOR_CHANNELS = 200;
 const MAX_CURSOR_LENGTH = MAX_CURSOR_CHANNELS * 240;
 
 /** The cursor text of a session's channels; one without a position yet is left out. */
-export function encodeCursor(channels: Iterable<{ readonly ch: string; readonly position: number | undefined }>): string {
-  let text = CURSOR_VERSION;
+export function encodeCursor(channels: Iterable<{ readonly ch: string; readonly position: number | undefined }>, answer?: number): string {
+  let text = answer === undefined ? CURSOR_VERSION : `${CURSOR_VERSION}~${answer}`;
   for (const { ch, position } of channels) if (position !== undefined) text += `;${ch}@${position}`;
   return text;
 }
 
 /** Reads a cursor from a client; anything malformed or foreign is a `bad_request`. */
-export function decodeCursor(text: string): Result<Map<string, number>> {
+export function decodeCursor(text: string): Result<Cursor> {
   if (text.length > MAX_CURSOR_LENGTH) return fail('bad_request', 'cursor is too long');
   const parts = text.split(';');
-  if (parts[0] !== CURSOR_VERSION) return fail('bad_request', 'cursor is not a Pulse cursor (expected one from an SSE id or a poll response)');
+  const head = /^v1(?:~(\d{1,15}))?$/.exec(parts[0]!);
+  if (!head) return fail('bad_request', 'cursor is not a Pulse cursor (expected one from an SSE id or a poll response)');
   const out = new Map<string, number>();
   for (const part of parts.slice(1)) {
     const at = part.lastIndexOf('@');
@@ -37,5 +46,5 @@ export function decodeCursor(text: string): Result<Map<string, number>> {
     out.set(ch, seq);
   }
   if (out.size > MAX_CURSOR_CHANNELS) return fail('bad_request', `cursor names more than ${MAX_CURSOR_CHANNELS} channels`);
-  return ok(out);
+  return ok({ positions: out, ...(head[1] !== undefined && { answer: Number(head[1]) }) });
 }

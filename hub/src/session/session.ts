@@ -120,8 +120,8 @@ export class Session implements SessionHandle, SubscriptionSink {
   }
 
   /** Where the session stands in its channels, as the SSE id and poll cursor carry it. */
-  cursor(): string {
-    return encodeCursor(this.subs);
+  cursor(answer?: number): string {
+    return encodeCursor(this.subs, answer);
   }
 
   /** The transport is gone: release every channel. Idempotent. */

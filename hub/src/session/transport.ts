@@ -12,7 +12,8 @@ export function frameBytes(frame: OutgoingFrame): Buffer | string {
 /** What a transport may know of its session: for what it writes besides frames (SSE ids, poll answers). */
 export interface SessionHandle {
   readonly id: string;
-  cursor(): string;
+  /** The session's cursor; a poll answer adds its own number. */
+  cursor(answer?: number): string;
 }
 
 /**

@@ -145,7 +145,8 @@ export class TestPollClient extends StreamSessionClient {
   private async loop(): Promise<void> {
     while (!this.aborter.signal.aborted) {
       try {
-        const res = await fetch(`${this.base}/api/poll?session=${encodeURIComponent(this.session)}`, { signal: this.aborter.signal, headers: this.auth });
+        const query = new URLSearchParams({ session: this.session, ...(this.cursor && { cursor: this.cursor }) });
+        const res = await fetch(`${this.base}/api/poll?${query}`, { signal: this.aborter.signal, headers: this.auth });
         if (res.status !== 200) {
           this.endStatus = res.status;
           await res.arrayBuffer();

@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
+import { fail, ok, type Result } from '../protocol/index.js';
+import { decodeCursor } from '../session/cursor.js';
 import type { Session } from '../session/session.js';
 import type { SessionTable } from '../session/session-table.js';
 import { PollTransport } from './poll.js';
@@ -18,6 +20,7 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
   return async (c) => {
     const id = c.req.query('session');
     let transport: PollTransport | undefined;
+    let acknowledged: number | undefined;
     if (id) {
       const session = sessions.get(id);
       transport = polls.get(id);
@@ -27,6 +30,9 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
           : errorResponse(c, { code: 'not_found', message: 'no such poll session on this hub; start a new one with your cursor' });
       }
       if (!ownsSession(c.get('user'), session)) return errorResponse(c, { code: 'forbidden', message: 'this session belongs to another user' });
+      const ack = acknowledgement(c.req.query('cursor'), transport);
+      if (!ack.ok) return errorResponse(c, ack.error);
+      acknowledged = ack.value;
     } else {
       const request = readStreamRequest(c, limits.maxChannels);
       if (!request.ok) return errorResponse(c, request.error);
@@ -44,7 +50,18 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
       polls.set(session.id, transport!);
       session.subscribeAll(request.value.channels, request.value.cursor);
     }
-    const answer = await transport!.poll(c.req.raw.signal);
+    const answer = await transport!.poll(c.req.raw.signal, acknowledged);
     return c.body(answer.body, 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   };
+}
+
+/** The answer a continuing poll's cursor acknowledges: the one it came with. */
+function acknowledgement(text: string | undefined, transport: PollTransport): Result<number | undefined> {
+  if (text === undefined) return ok(undefined);
+  const cursor = decodeCursor(text);
+  if (!cursor.ok) return cursor;
+  const { answer } = cursor.value;
+  if (answer === undefined) return fail('bad_request', 'this cursor is not from a poll answer: pass the cursor of the last answer received');
+  if (!transport.knows(answer)) return fail('bad_request', 'this cursor is ahead of the session: pass the cursor of the last answer received');
+  return ok(answer);
 }

@@ -1,15 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodeCursor } from '../session/cursor.js';
 import { POLL_IDLE_MS, POLL_WAIT_MS, PollTransport } from './poll.js';
 
 let ended = 0;
-let cursor: string;
+let positions: Array<{ ch: string; position: number }>;
 let t: PollTransport;
 
 beforeEach(() => {
   vi.useFakeTimers();
   ended = 0;
-  cursor = 'v1';
-  t = new PollTransport({ id: 's1', cursor: () => cursor }, 100, () => ended++);
+  positions = [];
+  t = new PollTransport({ id: 's1', cursor: (answer) => encodeCursor(positions, answer) }, 100, () => ended++);
 });
 
 afterEach(() => {
@@ -21,12 +22,12 @@ const body = async (p: Promise<{ body: string }>) => JSON.parse((await p).body) 
 
 describe('PollTransport', () => {
   it('answers at once with queued frames and the cursor after them', async () => {
-    cursor = 'v1;metrics:a@4';
+    positions = [{ ch: 'metrics:a', position: 4 }];
     t.send('pong', '{"type":"pong"}');
     t.send('message', Buffer.from('{"type":"message","seq":4}'));
     expect(await body(t.poll(new AbortController().signal))).toEqual({
       session: 's1',
-      cursor: 'v1;metrics:a@4',
+      cursor: 'v1~1;metrics:a@4',
       frames: [{ type: 'pong' }, { type: 'message', seq: 4 }],
     });
   });
@@ -60,5 +61,41 @@ describe('PollTransport', () => {
     const last = await t.poll(new AbortController().signal);
     expect(last.body).toContain('xxx');
     expect(ended).toBe(1);
+  });
+
+  it('numbers each answer in its cursor, and sends again what came after the answer a poll acknowledges', async () => {
+    const signal = new AbortController().signal;
+    t.send('pong', '"a"');
+    const first = await body(t.poll(signal, 0));
+    expect(first).toMatchObject({ cursor: 'v1~1', frames: ['a'] });
+    t.send('pong', '"b"');
+    // This answer is lost on its way: the next poll still acknowledges answer 1.
+    expect((await body(t.poll(signal, 1))).frames).toEqual(['b']);
+    t.send('pong', '"c"');
+    const again = await body(t.poll(signal, 1));
+    expect(again).toMatchObject({ cursor: 'v1~3', frames: ['b', 'c'] });
+    t.send('pong', '"d"');
+    expect((await body(t.poll(signal, 3))).frames).toEqual(['d']);
+    expect(t.knows(4)).toBe(true);
+    expect(t.knows(5)).toBe(false);
+  });
+
+  it('counts frames not yet acknowledged against the byte bound, and frees them once acknowledged', async () => {
+    const signal = new AbortController().signal;
+    expect(t.send('message', 'x'.repeat(60))).toBe(true);
+    await t.poll(signal, 0);
+    expect(t.send('message', 'y'.repeat(30))).toBe(true);
+    expect(t.send('message', 'z'.repeat(30))).toBe(false);
+    await t.poll(signal, 1);
+    void t.poll(signal, 2);
+    expect(t.send('message', 'w'.repeat(60))).toBe(true);
+  });
+
+  it('takes a poll without a cursor as acknowledging everything sent', async () => {
+    const signal = new AbortController().signal;
+    t.send('pong', '"a"');
+    await t.poll(signal);
+    t.send('pong', '"b"');
+    expect((await body(t.poll(signal))).frames).toEqual(['b']);
   });
 });

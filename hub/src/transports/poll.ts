@@ -11,14 +11,31 @@ export interface PollAnswer {
   body: string;
 }
 
+/** Frames handed to one answer, kept until a later poll shows they arrived. */
+interface Sent {
+  answer: number;
+  frames: Array<Buffer | string>;
+  bytes: number;
+}
+
 /**
  * Long-poll: frames queue between polls (bounded by bytes), and each poll
  * takes all of them at once, with the cursor that follows them.
+ *
+ * An answer can be lost after the hub wrote it (a proxy timeout, a dropped
+ * connection), so nothing is forgotten when it is sent. Each answer's cursor
+ * carries its number; the next poll's cursor acknowledges that answer and
+ * every one before it, and answers after it, which the client never saw,
+ * are sent again first. A poll without a cursor acknowledges everything sent.
+ * Unacknowledged frames count against the same byte bound as queued ones.
  */
 export class PollTransport implements Transport {
   readonly kind = 'poll' as const;
   private queue: Array<Buffer | string> = [];
   private queuedBytes = 0;
+  private sent: Sent[] = [];
+  private sentBytes = 0;
+  private answers = 0;
   private waiter: ((answer: PollAnswer) => void) | undefined;
   private waitTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -41,7 +58,7 @@ export class PollTransport implements Transport {
     this.queue.push(frame);
     this.queuedBytes += frame.length;
     this.scheduleFlush();
-    return this.queuedBytes <= this.maxBufferedBytes;
+    return this.queuedBytes + this.sentBytes <= this.maxBufferedBytes;
   }
 
   close(_error?: PulseError): void {
@@ -49,12 +66,20 @@ export class PollTransport implements Transport {
     this.scheduleFlush();
   }
 
+  /** Whether `answer` (from a poll's cursor) is one this session has given; a later one cannot be acknowledged. */
+  knows(answer: number): boolean {
+    return answer <= this.answers;
+  }
+
   /**
    * One poll: answered at once when frames wait, else when some arrive or
    * after POLL_WAIT_MS. A newer poll answers an older one still waiting.
+   * `acknowledged` is the number of the last answer the client received,
+   * undefined when its poll carried no cursor.
    */
-  poll(signal: AbortSignal): Promise<PollAnswer> {
+  poll(signal: AbortSignal, acknowledged?: number): Promise<PollAnswer> {
     this.answer();
+    this.acknowledge(acknowledged ?? this.answers);
     clearTimeout(this.idleTimer);
     return new Promise((resolve) => {
       this.waiter = resolve;
@@ -82,6 +107,16 @@ export class PollTransport implements Transport {
     this.onEnd();
   }
 
+  /** Forgets what arrived; what was sent after it goes back to the head of the queue, in order. */
+  private acknowledge(answer: number): void {
+    const lost = this.sent.filter((s) => s.answer > answer);
+    this.sent = [];
+    this.sentBytes = 0;
+    if (lost.length === 0) return;
+    this.queue = [...lost.flatMap((s) => s.frames), ...this.queue];
+    this.queuedBytes += lost.reduce((n, s) => n + s.bytes, 0);
+  }
+
   private scheduleFlush(): void {
     if (!this.waiter || this.flushScheduled) return;
     // Frames fanned out in the same turn of the event loop leave in one answer.
@@ -97,10 +132,15 @@ export class PollTransport implements Transport {
     if (!resolve) return;
     this.waiter = undefined;
     clearTimeout(this.waitTimer);
+    const answer = ++this.answers;
     const frames = this.queue;
+    if (frames.length > 0) {
+      this.sent.push({ answer, frames, bytes: this.queuedBytes });
+      this.sentBytes += this.queuedBytes;
+    }
     this.queue = [];
     this.queuedBytes = 0;
-    const body = `{"session":${JSON.stringify(this.session.id)},"cursor":${JSON.stringify(this.session.cursor())},"frames":[${frames.join(',')}]}`;
+    const body = `{"session":${JSON.stringify(this.session.id)},"cursor":${JSON.stringify(this.session.cursor(answer))},"frames":[${frames.join(',')}]}`;
     resolve({ body });
     if (this.closing) this.end();
     else this.armIdle();

@@ -27,5 +27,5 @@ export function readStreamRequest(c: Context, maxChannels: number): Result<Strea
   if (!text) return ok({ channels, cursor: new Map() });
   const cursor = decodeCursor(text);
   if (!cursor.ok) return cursor;
-  return ok({ channels, cursor: cursor.value });
+  return ok({ channels, cursor: cursor.value.positions });
 }
