@@ -30,4 +30,17 @@ describe('SlicedRound', () => {
     expect(seen).toContain('c');
     round.stop();
   });
+
+  // With fewer members than slices, each tick used to start a new round: one socket was pinged every
+  // 100 ms and dropped if its pong took longer, whatever HUB_WS_PING_MS said.
+  it('visits a lone member once per interval, not once per slice', () => {
+    let visits = 0;
+    const round = new SlicedRound<string>(15_000, () => visits++);
+    round.add('only');
+    vi.advanceTimersByTime(15_000);
+    expect(visits).toBe(1);
+    vi.advanceTimersByTime(15_000);
+    expect(visits).toBe(2);
+    round.stop();
+  });
 });

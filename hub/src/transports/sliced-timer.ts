@@ -10,6 +10,8 @@ export const SLICE_MS = 100;
 export class SlicedRound<T> {
   private readonly members = new Set<T>();
   private cursor: Iterator<T> = this.members.values();
+  /** Ticks since the current round began: a new round waits for a whole interval, however few members there are. */
+  private roundTicks = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -37,11 +39,14 @@ export class SlicedRound<T> {
 
   private tick(): void {
     const slices = Math.max(1, Math.floor(this.intervalMs / Math.min(SLICE_MS, this.intervalMs)));
+    this.roundTicks++;
     let n = Math.ceil(this.members.size / slices);
     while (n-- > 0) {
       let next = this.cursor.next();
       if (next.done) {
+        if (this.roundTicks <= slices) return;
         // A new round: members added since the last one are in it.
+        this.roundTicks = 1;
         this.cursor = this.members.values();
         next = this.cursor.next();
         if (next.done) return;
