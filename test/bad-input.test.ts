@@ -3,6 +3,7 @@ import type { NatsConnection } from 'nats';
 import type { ErrorFrame, MessageFrame } from '@pulse/hub/protocol';
 import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
 import { connectService, eventually, uniqueName } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 let nats: TestNats;
 let hub: HubProcess;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   await bystander.next((f) => f.type === 'subscribed');
   feeder = (async () => {
     while (feeding) {
-      service.publish(`metrics.${bystanderSeries}`, '1');
+      service.publish(metricsSubject(bystanderSeries), '1');
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
@@ -135,7 +136,7 @@ describe('bad NATS payloads', () => {
     };
     const before = await scrape();
     const bad = ['not json', '{"value":"high"}', '[1,"two"]', '{"value":1,"tags":{"host":5}}', '{"value":1e999}', 'null', '{"value":1,"ts":-5}'];
-    for (const payload of bad) service.publish(`metrics.${uniqueName('test.bad')}`, payload);
+    for (const payload of bad) service.publish(metricsSubject(`${uniqueName('test.bad')}`), payload);
     // Subjects that cannot be series keys: a tag without a value, a character outside the alphabet.
     service.publish('metrics.cpu,host', '1');
     service.publish('metrics.cpu$usage', '1');

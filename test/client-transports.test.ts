@@ -4,6 +4,7 @@ import { EventSource } from 'eventsource';
 import { PulseClient, type ClientStatus, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 import type { ErrorFrame, MessageFrame, TransportKind } from '@pulse/hub/protocol';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 const clients: PulseClient[] = [];
 
@@ -41,7 +42,7 @@ function publishing(series: string): () => Promise<void> {
   let on = true;
   const loop = (async () => {
     for (let n = 0; on; n++) {
-      sys.service.publish(`metrics.${series}`, String(n));
+      sys.service.publish(metricsSubject(series), String(n));
       await sleep(25);
     }
   })();

@@ -4,6 +4,7 @@ import { PulseClient, type ClientStatus, type WebSocketLike } from '@pulse/hub/c
 import type { MessageFrame } from '@pulse/hub/protocol';
 import { startHubProcess } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 
 const sys = useSystem({ beforeAll, afterAll });
@@ -17,7 +18,7 @@ describe('PulseClient', () => {
     let publishing = true;
     const publisher = (async () => {
       for (let n = 0; publishing; n++) {
-        sys.service.publish(`metrics.${series}`, String(n));
+        sys.service.publish(metricsSubject(series), String(n));
         await sleep(25);
       }
     })();

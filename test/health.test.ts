@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubProcess, startTestNats, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
 import { connectService, eventually, uniqueName } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 let nats: TestNats;
 let hub: HubProcess;
@@ -48,7 +49,7 @@ describe('/healthz', () => {
     const service = await connectService(nats.url);
     try {
       const message = eventually(async () => {
-        service.publish(`metrics.${series}`, '7');
+        service.publish(metricsSubject(series), '7');
         return ws.next((f) => f.type === 'message', 1000).catch(() => undefined);
       }, 20_000, 0);
       expect(await message).toMatchObject({ ch: `metrics:${series}`, data: { last: 7 } });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageFrame, Rollup, SubscribedFrame } from '@pulse/hub/protocol';
 import { TestWsClient } from '@pulse/hub/testing';
 import { eventually, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 const QUANTILE_RELATIVE_ERROR = 0.01;
 
@@ -50,8 +51,8 @@ describe('metrics from NATS to WebSocket', () => {
     const shuffled = values.map((v, i) => ({ v, k: (i * 7919) % 2000 })).sort((a, b) => a.k - b.k).map((x) => x.v);
     const samples = shuffled.map((value, i) => ({ value, ts: t + Math.floor(i / 2) }));
     // Half as a JSON array on the subject, half one by one, to cover each payload shape.
-    sys.service.publish(`metrics.${series}`, JSON.stringify(samples.slice(0, 1000)));
-    for (const s of samples.slice(1000)) sys.service.publish(`metrics.${series}`, JSON.stringify(s));
+    sys.service.publish(metricsSubject(series), JSON.stringify(samples.slice(0, 1000)));
+    for (const s of samples.slice(1000)) sys.service.publish(metricsSubject(series), JSON.stringify(s));
     await sys.service.flush();
 
     const msg = await ws.next<MessageFrame<Rollup>>((f) => f.type === 'message' && f.ch === `metrics:${series}`, 8000);
@@ -78,9 +79,9 @@ describe('metrics from NATS to WebSocket', () => {
       await ws.next((f) => f.type === 'subscribed' && f.ch === ch);
     }
     const t = nextWindow();
-    sys.service.publish(`metrics.${name},host=a`, JSON.stringify([{ value: 1, ts: t }, { value: 3, ts: t + 1 }]));
+    sys.service.publish(metricsSubject(`${name},host=a`), JSON.stringify([{ value: 1, ts: t }, { value: 3, ts: t + 1 }]));
     // Tags from the payload join those of the subject and are sorted into the key.
-    sys.service.publish(`metrics.${name}`, JSON.stringify({ value: 10, ts: t + 2, tags: { zone: 'eu', host: 'b' } }));
+    sys.service.publish(metricsSubject(name), JSON.stringify({ value: 10, ts: t + 2, tags: { zone: 'eu', host: 'b' } }));
     await sys.service.flush();
 
     const got = new Map<string, Rollup>();
@@ -96,7 +97,7 @@ describe('metrics from NATS to WebSocket', () => {
   it('lists series in /api/channels and serves them from /api/history', async () => {
     const series = uniqueName('test.hist');
     const t = nextWindow();
-    sys.service.publish(`metrics.${series}`, JSON.stringify([{ value: 5, ts: t }, { value: 7, ts: t + 1000 }]));
+    sys.service.publish(metricsSubject(series), JSON.stringify([{ value: 5, ts: t }, { value: 7, ts: t + 1000 }]));
     await sys.service.flush();
 
     const res = await eventually(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageFrame, ServerFrame } from '@pulse/hub/protocol';
 import { sleep, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 const sys = useSystem({ beforeAll, afterAll });
 
@@ -26,7 +27,7 @@ async function pollingSeries(): Promise<{ first: Answer; publish: (n: number) =>
   return {
     first,
     publish: async (n) => {
-      for (let i = 0; i < n; i++) sys.service.publish(`metrics.${series}`, String(i));
+      for (let i = 0; i < n; i++) sys.service.publish(metricsSubject(series), String(i));
       await sys.service.flush();
       // One rollup per second: wait for the windows to close.
       await sleep(1600);

@@ -3,6 +3,7 @@ import { connect, StringCodec, type NatsConnection } from 'nats';
 import type { PresenceCountFrame, PresenceFrame, ServerFrame, WelcomeFrame } from '@pulse/hub/protocol';
 import { startHubProcess, TEST_PASSWORDS, TestWsClient, testToken, type HubProcess } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { presenceSubject, roomSubject } from '@pulse/hub/protocol';
 
 const GRACE_MS = 1_500;
 const COUNT_ABOVE = 3;
@@ -114,7 +115,7 @@ describe('presence', () => {
     const room = uniqueName('p');
     const ch = `room:${room}`;
     const seen: string[] = [];
-    const subs = [observer.subscribe(`presence.${ch}`), observer.subscribe(`rooms.${room}.presence`)];
+    const subs = [observer.subscribe(presenceSubject(ch)), observer.subscribe(roomSubject(room, 'presence'))];
     for (const sub of subs) {
       void (async () => {
         for await (const m of sub) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageFrame, SubscribedFrame } from '@pulse/hub/protocol';
 import { TestWsClient } from '@pulse/hub/testing';
 import { sleep, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 const SERIES = 12;
 const RUN_MS = 7_000;
@@ -23,7 +24,7 @@ describe('subscribe with since', () => {
     let publishing = true;
     const publisher = (async () => {
       for (let n = 0; publishing; n++) {
-        for (let i = 0; i < SERIES; i++) sys.service.publish(`metrics.${prefix}.s${i}`, JSON.stringify(n));
+        for (let i = 0; i < SERIES; i++) sys.service.publish(metricsSubject(`${prefix}.s${i}`), JSON.stringify(n));
         await sleep(20);
       }
     })();
@@ -86,7 +87,7 @@ describe('subscribe with since', () => {
 
   it('answers recovered:true with nothing to replay when since is the latest seq', async () => {
     const series = uniqueName('test.latest');
-    sys.service.publish(`metrics.${series}`, '1');
+    sys.service.publish(metricsSubject(series), '1');
     const ws = await TestWsClient.connect(sys.hub.wsUrl);
     let seq = 0;
     for (let i = 0; i < 40 && seq === 0; i++) {

@@ -3,6 +3,7 @@ import { connect, StringCodec, type NatsConnection } from 'nats';
 import type { MessageFrame, SubscribedFrame } from '@pulse/hub/protocol';
 import { TEST_PASSWORDS, TestWsClient, testToken } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { roomSubject } from '@pulse/hub/protocol';
 
 const sys = useSystem({ beforeAll, afterAll });
 const sc = StringCodec();
@@ -65,7 +66,7 @@ async function resumeOverAndOver(room: string, start: number, running: () => boo
 describe('room resume under load', () => {
   it('loses no chat between patches while 50 subscribers resume with since over and over', async () => {
     const room = uniqueName('resume');
-    const subject = `rooms.${room}.state`;
+    const subject = roomSubject(room, 'state');
     game.publish(subject, sc.encode(JSON.stringify({ tick: 0, state: { n: 0 } })));
     await game.flush();
     const start = await eventually(async () => (await historySeqs(room, 0))[0]);
@@ -82,7 +83,7 @@ describe('room resume under load', () => {
     // Events, on a third subject, as often as a busy game sends them.
     const events = (async () => {
       for (let n = 0; running; n++) {
-        for (let i = 0; i < 5; i++) game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ n, i })));
+        for (let i = 0; i < 5; i++) game.publish(roomSubject(room, 'events'), sc.encode(JSON.stringify({ n, i })));
         await sleep(10);
       }
     })();

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { PulseClient, type WebSocketLike } from '@pulse/hub/client';
 import { mergePatch, type Json, type RoomData } from '@pulse/hub/protocol';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { roomSubject } from '@pulse/hub/protocol';
 
 const sys = useSystem({ beforeAll, afterAll });
 const sc = StringCodec();
@@ -44,7 +45,7 @@ async function watching(room: string): Promise<TestWsClient> {
 }
 
 async function publishState(room: string, payload: unknown): Promise<void> {
-  game.publish(`rooms.${room}.state`, sc.encode(JSON.stringify(payload)));
+  game.publish(roomSubject(room, 'state'), sc.encode(JSON.stringify(payload)));
   await game.flush();
 }
 
@@ -68,7 +69,7 @@ describe('rooms', () => {
     await publishState(room, { tick: 1, state: { players: { a: { x: 1, y: 1 } }, round: 1 } });
     await publishState(room, { tick: 2, patch: { players: { b: { x: 5, y: 5 } } } });
     await publishState(room, { tick: 3, patch: { players: { a: { x: 2 } }, round: null } });
-    game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ goal: 'a' })));
+    game.publish(roomSubject(room, 'events'), sc.encode(JSON.stringify({ goal: 'a' })));
     const all = await stored(room, 4);
 
     const ws = await viewer();
@@ -92,7 +93,7 @@ describe('rooms', () => {
     const streams = [await TestSseClient.connect(sys.hub.url, [ch]), await TestSseClient.connect(sys.hub.url, [ch, `room:${other}`]), await TestSseClient.connect(sys.hub.url, [ch])];
     try {
       for (const s of streams) await eventually(() => (s.frames.filter((f) => f.type === 'subscribed').length === (s === streams[1] ? 2 : 1) ? true : undefined));
-      game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ shared: true })));
+      game.publish(roomSubject(room, 'events'), sc.encode(JSON.stringify({ shared: true })));
       const seqs = await Promise.all(streams.map(async (s) => (await s.next<MessageFrame>((f) => f.type === 'message' && f.ch === ch)).seq!));
       expect(new Set(seqs).size).toBe(1);
       const ids = streams.map((s) => s.events.find((e) => e.event === 'message' && e.data.includes('"shared"'))?.id);
@@ -110,7 +111,7 @@ describe('rooms', () => {
     const [first] = await stored(room, 1);
     for (let i = 1; i <= 20; i++) {
       if (i % 2) await publishState(room, { tick: i + 1, patch: { n: i } });
-      else game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ i })));
+      else game.publish(roomSubject(room, 'events'), sc.encode(JSON.stringify({ i })));
     }
     const all = await stored(room, 21);
 
@@ -125,7 +126,7 @@ describe('rooms', () => {
 
   it('sends a player input to the game server with the identity from the token, never to other clients', async () => {
     const room = uniqueName('r');
-    const inputs = game.subscribe(`rooms.${room}.input`, { max: 1 });
+    const inputs = game.subscribe(roomSubject(room, 'input'), { max: 1 });
     await game.flush();
     const ann = await player('ann');
     const bob = await player('bob');
@@ -173,9 +174,9 @@ describe('rooms', () => {
   it('refuses game payloads that break the contract, counts them, and keeps the room working', async () => {
     const room = uniqueName('r');
     const ws = await watching(room);
-    game.publish(`rooms.${room}.state`, sc.encode('not json'));
-    game.publish(`rooms.${room}.state`, sc.encode('{"state":{}}'));
-    game.publish(`rooms.${room}.events`, sc.encode('{"broken"'));
+    game.publish(roomSubject(room, 'state'), sc.encode('not json'));
+    game.publish(roomSubject(room, 'state'), sc.encode('{"state":{}}'));
+    game.publish(roomSubject(room, 'events'), sc.encode('{"broken"'));
     await publishState(room, { tick: 9, state: { ok: true } });
     const msg = await ws.next<MessageFrame>((f) => f.type === 'message');
     expect(msg.data).toEqual({ kind: 'state', tick: 9, state: { ok: true } });

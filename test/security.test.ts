@@ -4,6 +4,7 @@ import { sign } from 'hono/jwt';
 import type { ErrorFrame, MessageFrame, Role } from '@pulse/hub/protocol';
 import { startHubProcess, TestPollClient, TestSseClient, TestWsClient, type HubProcess } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 const SECRET = 'test-secret-do-not-use-in-production';
 const sys = useSystem({ beforeAll, afterAll }, { HUB_ALLOW_ANONYMOUS: '0', HUB_CORS_ORIGINS: 'https://partner.example' });
@@ -206,7 +207,7 @@ describe('limits and hostile input', () => {
     let on = true;
     const feed = (async () => {
       for (let n = 0; on; n++) {
-        sys.service.publish(`metrics.${series}`, String(n));
+        sys.service.publish(metricsSubject(series), String(n));
         await sleep(30);
       }
     })();

@@ -8,6 +8,7 @@ import { PulseClient, type EventSourceLike, type WebSocketLike } from '@pulse/hu
 import type { ErrorFrame, MessageFrame } from '@pulse/hub/protocol';
 import { TEST_PASSWORDS, TestWsClient } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { roomSubject } from '@pulse/hub/protocol';
 
 // The smallest bound the hub takes, so that a client that stops reading passes it soon.
 const sys = useSystem({ beforeAll, afterAll }, { HUB_MAX_BUFFERED_BYTES: String(64 * 1024) });
@@ -39,7 +40,7 @@ async function historySeqs(room: string, since: number): Promise<number[]> {
 async function flood(room: string, events: number): Promise<void> {
   const pad = 'x'.repeat(16 * 1024);
   for (let i = 0; i < events; i++) {
-    game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ i, pad })));
+    game.publish(roomSubject(room, 'events'), sc.encode(JSON.stringify({ i, pad })));
     if (i % 50 === 49) {
       await game.flush();
       await sleep(5);
@@ -111,7 +112,7 @@ describe('clients that stop reading', () => {
   it('closes them with overloaded on every transport, keeps the others whole, and the client library resumes with nothing lost', async () => {
     const room = uniqueName('slow');
     const ch = `room:${room}`;
-    game.publish(`rooms.${room}.events`, sc.encode('{"start":true}'));
+    game.publish(roomSubject(room, 'events'), sc.encode('{"start":true}'));
     await game.flush();
     const start = await eventually(async () => (await historySeqs(room, 0))[0]);
 

@@ -11,6 +11,7 @@ import {
   type TestNats,
 } from '@pulse/hub/testing';
 import { connectService, sleep, uniqueName } from './helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 type Client = TestWsClient | TestSseClient | TestPollClient;
 
@@ -121,7 +122,7 @@ describe.each(['ws', 'sse', 'poll'] as const)('over %s', (transport) => {
     let publishing = true;
     const publisher = (async () => {
       for (let n = 0; publishing; n++) {
-        for (let i = 0; i < channels.length; i++) service.publish(`metrics.${prefix}.s${i}`, String(n));
+        for (let i = 0; i < channels.length; i++) service.publish(metricsSubject(`${prefix}.s${i}`), String(n));
         await sleep(20);
       }
     })();

@@ -3,6 +3,7 @@ import { StringCodec, connect } from 'nats';
 import type { MessageFrame, Rollup } from '@pulse/hub/protocol';
 import { TEST_PASSWORDS, TestWsClient } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject, roomSubject } from '@pulse/hub/protocol';
 
 // One hub of two workers on one port, as HUB_WORKERS=2 runs it in production.
 const sys = useSystem({ beforeAll, afterAll }, { HUB_WORKERS: '2' });
@@ -27,7 +28,7 @@ describe('HUB_WORKERS=2', () => {
     expect(metrics.every((m) => /pulse_sessions\{transport="ws"\} [1-9]/.test(m))).toBe(true);
 
     const game = await connect({ servers: sys.nats.url, user: 'game', pass: TEST_PASSWORDS.game });
-    for (let i = 0; i < 20; i++) game.publish(`rooms.${room}.events`, sc.encode(JSON.stringify({ i })));
+    for (let i = 0; i < 20; i++) game.publish(roomSubject(room, 'events'), sc.encode(JSON.stringify({ i })));
     await game.flush();
     for (const c of clients) {
       const got: number[] = [];
@@ -40,7 +41,7 @@ describe('HUB_WORKERS=2', () => {
   it('aggregates each metric name in one worker only, so every sample is counted once', async () => {
     const names = Array.from({ length: 8 }, (_, i) => uniqueName(`w.m${i}`));
     const t = Date.now() - (Date.now() % 1000) + 2000;
-    for (const n of names) for (let k = 0; k < 10; k++) sys.service.publish(`metrics.${n},host=h${k % 2}`, JSON.stringify({ value: k, ts: t + k }));
+    for (const n of names) for (let k = 0; k < 10; k++) sys.service.publish(metricsSubject(`${n},host=h${k % 2}`), JSON.stringify({ value: k, ts: t + k }));
     await sys.service.flush();
     for (const n of names) {
       const rollups = await eventually(async () => {

@@ -6,6 +6,7 @@ import { searchRate, type SearchPlan } from './rate-search.js';
 import { launchServer, type ServerKind } from './servers/launch.js';
 import { retainedMemory } from './servers/retained-memory.js';
 import type { Target } from './workers/targets.js';
+import { roomSubject } from '@pulse/hub/protocol';
 
 /** The service level a rate must meet to count as sustained. */
 export const P99_LIMIT_MS = 100;
@@ -85,7 +86,7 @@ let runs = 0;
  */
 export async function measure(config: Config, o: MeasureOptions): Promise<Measurement> {
   const room = `bench${Date.now().toString(36)}${(runs++).toString(36)}`;
-  const subject = `rooms.${room}.events`;
+  const subject = roomSubject(room, 'events');
   const name = `[${config.label} ×${config.clients}]`;
   const server = await launchServer(config.server, o.nats, subject, config.env);
   const pool = ClientPool.start(o.loadWorkers);

@@ -6,6 +6,7 @@ import { cpuSeconds, rssBytes } from './proc-stats.js';
 import { publishRun } from './publisher.js';
 import type { LoadSystem } from './system.js';
 import type { Target } from './workers/targets.js';
+import { metricsSubject, parseRoomSubject, roomSubject } from '@pulse/hub/protocol';
 
 const sc = StringCodec();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -63,7 +64,7 @@ export async function viewers(ctx: ScenarioContext, o: { transport: 'ws' | 'sse'
     pool.startRun(1);
     const run = await costed(ctx.sys, async () => {
       const ticker = setInterval(() => ctx.progress(`publishing ${o.rate} msg/s to ${c.connected} ${o.transport} viewers…`), 1_000);
-      const published = await publishRun(ctx.sys.game, `rooms.${room}.events`, 1, o.rate, o.seconds);
+      const published = await publishRun(ctx.sys.game, roomSubject(room, 'events'), 1, o.rate, o.seconds);
       clearInterval(ticker);
       await sleep(2_000);
       return { published };
@@ -104,7 +105,7 @@ export async function publishers(ctx: ScenarioContext, o: { publishers: number; 
       const timer = setInterval(() => {
         const due = Math.min(total, Math.floor(((clockMs() - start) / 1000) * o.publishers * o.rate));
         while (sent < due) {
-          ctx.sys.service.publish(`metrics.${names[sent % names.length]}`, sc.encode(String(sent % 1000)));
+          ctx.sys.service.publish(metricsSubject(`${names[sent % names.length]}`), sc.encode(String(sent % 1000)));
           sent++;
         }
         ctx.progress(`published ${sent.toLocaleString('en')} / ${total.toLocaleString('en')} samples`);
@@ -144,10 +145,10 @@ export async function players(ctx: ScenarioContext, o: { players: number; rooms:
   const prefix = `load${Date.now().toString(36)}`;
   const perPlayer = new Map<string, { last: number; received: number; dup: number; gaps: number }>();
   const lat = new Histogram();
-  const sub = ctx.sys.game.subscribe('rooms.*.input');
+  const sub = ctx.sys.game.subscribe(roomSubject('*', 'input'));
   void (async () => {
     for await (const m of sub) {
-      if (!m.subject.startsWith(`rooms.${prefix}`)) continue;
+      if (!parseRoomSubject(m.subject)?.room.startsWith(prefix)) continue;
       const input = JSON.parse(sc.decode(m.data)) as { player: { id: string }; input: { n: number; t: number } };
       lat.record(clockMs() - input.input.t);
       const p = perPlayer.get(input.player.id) ?? { last: -1, received: 0, dup: 0, gaps: 0 };
@@ -211,7 +212,7 @@ export async function capacity(ctx: ScenarioContext, o: { clients: number; sampl
     const c = await connectClients(ctx, pool, 'pulse-ws', `room:${room}`, o.clients);
     pool.startRun(1);
     const [roomRun, p] = await Promise.all([
-      costed(ctx.sys, async () => ({ published: await publishRun(ctx.sys.game, `rooms.${room}.events`, 1, o.rate, o.seconds) })),
+      costed(ctx.sys, async () => ({ published: await publishRun(ctx.sys.game, roomSubject(room, 'events'), 1, o.rate, o.seconds) })),
       publishers(ctx, { publishers: 10, rate: o.samplesPerSec / 10, series: 100, seconds: o.seconds }),
     ]);
     await sleep(2_000);

@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
+import { roomSubject } from '@pulse/hub/protocol';
 import { startTestNats, TEST_PASSWORDS, type TestNats } from '@pulse/hub/testing';
 import { launchServer, type RunningServer } from './servers/launch.js';
 
@@ -12,7 +13,7 @@ export interface LoadSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(hubWorkers: number, subject = 'rooms.load.events'): Promise<LoadSystem> {
+export async function startSystem(hubWorkers: number, subject = roomSubject('load', 'events')): Promise<LoadSystem> {
   const nats = await startTestNats();
   const hub = await launchServer('hub', { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub }, subject, { HUB_WORKERS: String(hubWorkers) });
   const game = await connect({ servers: nats.url, user: 'game', pass: TEST_PASSWORDS.game, name: 'pulse-load-game' });

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { startHubProcess, startTestNats } from '@pulse/hub/testing';
 import { uniqueName, useSystem } from '../helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
@@ -20,7 +21,7 @@ test('a metric published on NATS appears on a live chart', async ({ page }) => {
   const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
   let value = 10;
   await expect(async () => {
-    sys.service.publish(`metrics.${series}`, JSON.stringify(value));
+    sys.service.publish(metricsSubject(series), JSON.stringify(value));
     await expect(card).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
 
@@ -29,7 +30,7 @@ test('a metric published on NATS appears on a live chart', async ({ page }) => {
   await card.locator('canvas').evaluate((c) => c.setAttribute('data-marked', 'yes'));
   value = 4242;
   await expect(async () => {
-    sys.service.publish(`metrics.${series}`, JSON.stringify(value));
+    sys.service.publish(metricsSubject(series), JSON.stringify(value));
     await expect(card).toHaveAttribute('data-last', String(value), { timeout: 1500 });
   }).toPass({ timeout: 15_000 });
   expect(Number(await card.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
@@ -80,12 +81,12 @@ test.describe('transport fallback in the browser', () => {
 
       const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
       await expect(async () => {
-        sys.service.publish(`metrics.${series}`, '1');
+        sys.service.publish(metricsSubject(series), '1');
         await expect(card).toBeVisible({ timeout: 1000 });
       }).toPass({ timeout: 20_000 });
       for (const value of [111, 222]) {
         await expect(async () => {
-          sys.service.publish(`metrics.${series}`, String(value));
+          sys.service.publish(metricsSubject(series), String(value));
           await expect(card).toHaveAttribute('data-last', String(value), { timeout: 1500 });
         }).toPass({ timeout: 15_000 });
       }
@@ -100,7 +101,7 @@ test('joins under a name with a demo token, keeps it across a reload, and the ch
   await expect(status).toContainText('as Anonymous');
   const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
   await expect(async () => {
-    sys.service.publish(`metrics.${series}`, '5');
+    sys.service.publish(metricsSubject(series), '5');
     await expect(card).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
 
@@ -113,7 +114,7 @@ test('joins under a name with a demo token, keeps it across a reload, and the ch
 
   // The chart follows the new connection from where it stood.
   await expect(async () => {
-    sys.service.publish(`metrics.${series}`, '777');
+    sys.service.publish(metricsSubject(series), '777');
     await expect(card).toHaveAttribute('data-last', '777', { timeout: 1500 });
   }).toPass({ timeout: 15_000 });
 

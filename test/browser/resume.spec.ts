@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import type { MessageFrame } from '@pulse/hub/protocol';
 import { startHubProcess } from '@pulse/hub/testing';
 import { sleep, uniqueName, useSystem } from '../helpers.js';
+import { metricsSubject } from '@pulse/hub/protocol';
 
 
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
@@ -12,7 +13,7 @@ for (const transport of ['ws', 'sse', 'poll'] as const) {
     let on = true;
     const publisher = (async () => {
       for (let n = 0; on; n++) {
-        sys.service.publish(`metrics.${series}`, String(n % 50));
+        sys.service.publish(metricsSubject(series), String(n % 50));
         await sleep(50);
       }
     })();

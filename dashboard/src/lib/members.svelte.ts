@@ -35,7 +35,3 @@ export class Members {
     this.counting = this.tracked.counted !== undefined;
   }
 }
-
-export function isAnonymousMember(m: Member): boolean {
-  return m.id.startsWith('anon-');
-}

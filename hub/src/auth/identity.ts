@@ -1,20 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { sign, verify } from 'hono/jwt';
-import { fail, ok, type Result, type Role, type User } from '../protocol/index.js';
+import { ANONYMOUS_ID_PREFIX, fail, ok, type Result, type Role, type User } from '../protocol/index.js';
 
 const ROLES: readonly Role[] = ['viewer', 'player', 'admin', 'service'];
-const ANONYMOUS_PREFIX = 'anon-';
 
 /** Who a request or connection speaks for, and until when its token holds. */
 export interface Caller {
   user: User;
   /** Milliseconds since the epoch; absent for anonymous viewers and tokens without `exp`. */
   expiresAt?: number;
-}
-
-/** Anonymous viewers are recognisable by their generated id, which no token may claim. */
-export function isAnonymous(user: User): boolean {
-  return user.id.startsWith(ANONYMOUS_PREFIX);
 }
 
 export interface IdentityOptions {
@@ -46,7 +40,7 @@ export class Identity {
     }
     const { sub, name, role, exp } = claims;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) return fail('unauthorized', 'token has no valid sub');
-    if (sub.startsWith(ANONYMOUS_PREFIX)) return fail('unauthorized', `token sub may not start with ${ANONYMOUS_PREFIX}`);
+    if (sub.startsWith(ANONYMOUS_ID_PREFIX)) return fail('unauthorized', `token sub may not start with ${ANONYMOUS_ID_PREFIX}`);
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return fail('unauthorized', 'token has no valid role');
     const user: User = { id: sub, name: typeof name === 'string' && name ? name.slice(0, 100) : sub, role: role as Role };
     return ok({ user, ...(typeof exp === 'number' && { expiresAt: exp * 1000 }) });
@@ -60,8 +54,8 @@ export class Identity {
 }
 
 function anonymousViewer(): User {
-  const id = `${ANONYMOUS_PREFIX}${randomBytes(6).toString('hex')}`;
-  return { id, name: `Anonymous ${id.slice(5, 9)}`, role: 'viewer' };
+  const tag = randomBytes(6).toString('hex');
+  return { id: `${ANONYMOUS_ID_PREFIX}${tag}`, name: `Anonymous ${tag.slice(0, 4)}`, role: 'viewer' };
 }
 
 /** The token of a request: `?token=` or `Authorization: Bearer`. */

@@ -1,17 +1,21 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
+import { roomSubject, type RoomPart } from '../protocol/index.js';
+import { ROLLUP_SUBJECTS } from './subjects.js';
 
 /**
  * The JetStream streams the hub owns. Their sequence numbers are the channels'
  * `seq`, so they are the same on every hub of one deployment.
  */
 export const ROLLUPS_STREAM = 'PULSE_ROLLUPS';
-export const ROLLUPS_SUBJECT_PREFIX = 'pulse.rollups.';
 /**
  * Captures what game servers already publish (state, events) and the chat the
  * hub stores, so the stream numbers each message once however many hubs run.
  */
 export const ROOMS_STREAM = 'PULSE_ROOMS';
-export const ROOMS_SUBJECTS = ['rooms.*.state', 'rooms.*.events', 'rooms.*.chat'];
+/** The parts of a room the stream keeps; input and presence ride core NATS only. */
+export const STORED_ROOM_PARTS = ['state', 'events', 'chat'] as const satisfies readonly RoomPart[];
+export type StoredRoomPart = (typeof STORED_ROOM_PARTS)[number];
+const ROOMS_SUBJECTS = STORED_ROOM_PARTS.map((part) => roomSubject('*', part));
 
 const MINUTE_NS = 60 * 1_000_000_000;
 
@@ -44,7 +48,7 @@ function historyStream(name: string, subjects: string[], maxAgeMinutes: number):
 
 /** Creates each stream, or brings an existing one to the configured limits. */
 export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing): Promise<void> {
-  await ensureStream(jsm, historyStream(ROLLUPS_STREAM, [`${ROLLUPS_SUBJECT_PREFIX}>`], sizing.rollupsMaxAgeMinutes));
+  await ensureStream(jsm, historyStream(ROLLUPS_STREAM, [ROLLUP_SUBJECTS], sizing.rollupsMaxAgeMinutes));
   await ensureStream(jsm, historyStream(ROOMS_STREAM, ROOMS_SUBJECTS, sizing.roomsMaxAgeMinutes));
 }
 

@@ -2,6 +2,7 @@ import { connect, StringCodec, type NatsConnection } from 'nats';
 import type { Json } from '../protocol/merge-patch.js';
 import { CoinChase } from './coin-chase.js';
 import { diffState } from './state-diff.js';
+import { roomSubject } from '../protocol/index.js';
 
 export const DEMO_ROOM = 'demo';
 const TICK_MS = 50;
@@ -41,7 +42,7 @@ export class DemoGameServer {
   }
 
   private listen(): void {
-    this.nc.subscribe(`rooms.${DEMO_ROOM}.presence`, {
+    this.nc.subscribe(roomSubject(DEMO_ROOM, 'presence'), {
       callback: (err, m) => {
         if (err) return;
         const p = readJson(m.data) as { event?: string; member?: { id?: string; name?: string; role?: string } } | undefined;
@@ -51,7 +52,7 @@ export class DemoGameServer {
         if (p!.event === 'leave') this.game.leave(member.id);
       },
     });
-    this.nc.subscribe(`rooms.${DEMO_ROOM}.input`, {
+    this.nc.subscribe(roomSubject(DEMO_ROOM, 'input'), {
       callback: (err, m) => {
         if (err) return;
         const i = readJson(m.data) as { player?: { id?: string; name?: string }; input?: unknown } | undefined;
@@ -81,7 +82,7 @@ export class DemoGameServer {
   }
 
   private publish(part: 'state' | 'events', payload: unknown): void {
-    this.nc.publish(`rooms.${DEMO_ROOM}.${part}`, sc.encode(JSON.stringify(payload)));
+    this.nc.publish(roomSubject(DEMO_ROOM, part), sc.encode(JSON.stringify(payload)));
   }
 }
 

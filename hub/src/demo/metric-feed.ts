@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
+import { metricsSubject } from '../protocol/index.js';
 
 /**
  * A believable service publishing its metrics over NATS as the `service`
@@ -72,7 +73,7 @@ export class DemoMetricFeed {
 
   private send(series: string, values: number[]): void {
     if (values.length === 0) return;
-    this.nc.publish(`metrics.${series}`, this.encoder.encode(JSON.stringify(values)));
+    this.nc.publish(metricsSubject(series), this.encoder.encode(JSON.stringify(values)));
   }
 
   async stop(): Promise<void> {

@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import type { Hub } from '../hub.js';
-import { ROLLUPS_STREAM, ROLLUPS_SUBJECT_PREFIX, ROOMS_STREAM } from '../bus/streams.js';
+import { ROLLUPS_STREAM, ROOMS_STREAM } from '../bus/streams.js';
+import { ROLLUP_SUBJECTS, seriesOfRollupSubject } from '../bus/subjects.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorResponse } from './errors.js';
 import { optionalInt, readableChannel } from './query.js';
 import { ROOM_HISTORY_KINDS, type RoomHistoryKind } from '../rooms/room-channels.js';
-import { fail, ok, type ChannelName, type Result } from '../protocol/index.js';
+import { fail, ok, parseRoomSubject, type ChannelName, type Result } from '../protocol/index.js';
 import type { Identity } from '../auth/identity.js';
 
 export const HISTORY_DEFAULT_LIMIT = 100;
@@ -50,14 +51,16 @@ export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
 }
 
 async function listChannels(hub: Hub): Promise<string> {
-  const info = await hub.jsm.streams.info(ROLLUPS_STREAM, { subjects_filter: `${ROLLUPS_SUBJECT_PREFIX}>` });
-  const subjects = info.state.subjects ?? {};
-  const metrics = Object.keys(subjects)
-    .map((s) => s.slice(ROLLUPS_SUBJECT_PREFIX.length))
+  const info = await hub.jsm.streams.info(ROLLUPS_STREAM, { subjects_filter: ROLLUP_SUBJECTS });
+  const metrics = Object.entries(info.state.subjects ?? {})
+    .map(([subject, messages]) => ({ series: seriesOfRollupSubject(subject), messages }))
+    .sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : 0))
+    .map(({ series, messages }) => ({ ch: `metrics:${series}`, series, messages }));
+  const roomInfo = await hub.jsm.streams.info(ROOMS_STREAM, { subjects_filter: '>' });
+  const rooms = [...new Set(Object.keys(roomInfo.state.subjects ?? {}).map((s) => parseRoomSubject(s)?.room))]
+    .filter((room): room is string => room !== undefined)
     .sort()
-    .map((series) => ({ ch: `metrics:${series}`, series, messages: subjects[`${ROLLUPS_SUBJECT_PREFIX}${series}`] }));
-  const roomInfo = await hub.jsm.streams.info(ROOMS_STREAM, { subjects_filter: 'rooms.>' });
-  const rooms = [...new Set(Object.keys(roomInfo.state.subjects ?? {}).map((s) => s.split('.')[1]!))].sort().map((room) => ({ ch: `room:${room}`, room }));
+    .map((room) => ({ ch: `room:${room}`, room }));
   return JSON.stringify({ metrics, rooms });
 }
 

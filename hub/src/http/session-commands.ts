@@ -3,7 +3,7 @@ import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { SessionTable } from '../session/session-table.js';
 import { ownsSession } from '../transports/session-owner.js';
 import type { AuthEnv } from './auth.js';
-import { errorResponse } from './errors.js';
+import { errorResponse, sessionEndedResponse } from './errors.js';
 
 /** Frames per command request: enough for a resubscribe of every channel at once. */
 export const MAX_COMMANDS_PER_REQUEST = 256;
@@ -18,7 +18,7 @@ export function sessionCommands(sessions: SessionTable): MiddlewareHandler<AuthE
     const id = c.req.param('id') ?? '';
     const session = sessions.get(id);
     if (!session) {
-      if (sessions.hasEnded(id)) return c.json({ error: { code: 'not_found', message: 'this session has ended' } }, 410);
+      if (sessions.hasEnded(id)) return sessionEndedResponse(c, 'this session has ended');
       return errorResponse(c, { code: 'not_found', message: 'no such session on this hub' });
     }
     if (!ownsSession(c.get('user'), session)) return errorResponse(c, { code: 'forbidden', message: 'this session belongs to another user' });

@@ -1,10 +1,8 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { Sample } from './sample.js';
 import { parseMetricPayload } from './sample.js';
-import type { PulseError, Result } from '../protocol/index.js';
+import { METRICS_SUBJECTS, seriesOfMetricsSubject, type PulseError, type Result } from '../protocol/index.js';
 import { ownsSubjectSeries, type SeriesPartition } from './series-partition.js';
-
-export const METRICS_SUBJECT_PREFIX = 'metrics.';
 
 /**
  * Takes raw samples from core NATS (`metrics.>`): a firehose, never stored.
@@ -19,10 +17,10 @@ export function subscribeMetrics(
   onBadPayload: (subject: string, error: PulseError) => void,
 ): Subscription {
   const decoder = new TextDecoder();
-  return nc.subscribe(`${METRICS_SUBJECT_PREFIX}>`, {
+  return nc.subscribe(METRICS_SUBJECTS, {
     callback: (err, msg) => {
       if (err) return;
-      const series = msg.subject.slice(METRICS_SUBJECT_PREFIX.length);
+      const series = seriesOfMetricsSubject(msg.subject)!;
       if (!ownsSubjectSeries(partition, series)) return;
       const parsed: Result<Sample[]> = parseMetricPayload(series, decoder.decode(msg.data), Date.now());
       if (parsed.ok) onSamples(parsed.value);

@@ -1,7 +1,7 @@
 import { DiscardPolicy, headers, RetentionPolicy, StorageType, StringCodec, type JetStreamManager, type NatsConnection } from 'nats';
 import { ensureStream } from '../bus/streams.js';
-import type { PresenceAnnouncement } from '../protocol/index.js';
-import { isSubjectSafeRoom } from '../rooms/room-subjects.js';
+import { isSubjectSafeRoom, type PresenceAnnouncement } from '../protocol/index.js';
+import { PRESENCE_ANNOUNCE, presenceAnnounceSubject, ROOM_PRESENCE_ANNOUNCE, roomPresenceAnnounceSubject } from '../bus/subjects.js';
 import type { Transition } from './presence-view.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -38,12 +38,12 @@ export class PresenceAnnouncer {
       discard: DiscardPolicy.Old,
       num_replicas: 1,
     };
-    await ensureStream(jsm, { ...common, name: 'PULSE_PRESENCE', subjects: ['pulse.presence.>'], republish: { src: 'pulse.presence.>', dest: 'presence.>' } });
+    await ensureStream(jsm, { ...common, name: 'PULSE_PRESENCE', subjects: [PRESENCE_ANNOUNCE.subjects], republish: { src: PRESENCE_ANNOUNCE.subjects, dest: PRESENCE_ANNOUNCE.republishTo } });
     await ensureStream(jsm, {
       ...common,
       name: 'PULSE_ROOM_PRESENCE',
-      subjects: ['pulse.roompresence.*'],
-      republish: { src: 'pulse.roompresence.*', dest: 'rooms.{{wildcard(1)}}.presence' },
+      subjects: [ROOM_PRESENCE_ANNOUNCE.subjects],
+      republish: { src: ROOM_PRESENCE_ANNOUNCE.subjects, dest: ROOM_PRESENCE_ANNOUNCE.republishTo },
     });
     return new PresenceAnnouncer(nc);
   }
@@ -55,11 +55,11 @@ export class PresenceAnnouncer {
     h.set('Nats-Msg-Id', `r${t.revision}`);
     // A channel name with an empty dot segment is no NATS subject; such a channel can carry no traffic anyway.
     if (isSubjectTail(t.ch)) {
-      this.nc.publish(`pulse.presence.${t.ch}`, sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
+      this.nc.publish(presenceAnnounceSubject(t.ch), sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
     }
     if (t.ch.startsWith('room:') && isSubjectSafeRoom(t.ch.slice('room:'.length))) {
       const room = t.ch.slice('room:'.length);
-      this.nc.publish(`pulse.roompresence.${room}`, sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
+      this.nc.publish(roomPresenceAnnounceSubject(room), sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
     }
   }
 }

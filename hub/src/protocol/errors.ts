@@ -14,6 +14,13 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * An SSE or poll session that ended on this hub is answered `not_found` with
+ * 410 Gone rather than 404: the client then opens a new session with its
+ * cursor instead of trying the old one again.
+ */
+export const SESSION_ENDED_STATUS = 410;
+
 export interface PulseError {
   code: ErrorCode;
   message: string;

@@ -17,6 +17,16 @@ export interface User {
 export type Member = User;
 
 /**
+ * Anonymous viewers' ids start with this (a generated `anon-…`); no token
+ * may claim such an id, so the prefix alone tells them apart.
+ */
+export const ANONYMOUS_ID_PREFIX = 'anon-';
+
+export function isAnonymous(user: Pick<User, 'id'>): boolean {
+  return user.id.startsWith(ANONYMOUS_ID_PREFIX);
+}
+
+/**
  * A client's name for one of its frames, echoed exactly as sent on `ack`,
  * `subscribed` and `error`: a string of at most MAX_REF_CHARS characters, or
  * a non-negative integer (JSON-RPC ids and Socket.IO acks number requests).

@@ -6,3 +6,4 @@ export * from './rollup.js';
 export * from './limits.js';
 export * from './room.js';
 export * from './merge-patch.js';
+export * from './subjects.js';

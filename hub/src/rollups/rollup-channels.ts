@@ -1,10 +1,9 @@
 import { ok, type ChannelName, type Result } from '../protocol/index.js';
 import type { StreamHistory } from '../bus/stream-history.js';
 import type { StreamMessage } from '../bus/live-feed.js';
-import { ROLLUPS_SUBJECT_PREFIX } from '../bus/streams.js';
+import { rollupSubject, seriesOfRollupSubject } from '../bus/subjects.js';
 import { channelMessage, type ChannelMessage } from '../channels/channel-message.js';
 import type { ChannelSource, SyncResult } from '../channels/source.js';
-import { rollupSubject } from './rollup-publisher.js';
 
 /** `metrics:<series>` channels, backed by the rollups stream. */
 export class RollupChannels implements ChannelSource {
@@ -12,7 +11,7 @@ export class RollupChannels implements ChannelSource {
 
   /** The channel a stored rollup belongs to, from its subject. */
   static channelOf(subject: string): string {
-    return `metrics:${subject.slice(ROLLUPS_SUBJECT_PREFIX.length)}`;
+    return `metrics:${seriesOfRollupSubject(subject)}`;
   }
 
   async sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>> {

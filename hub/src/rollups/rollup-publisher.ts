@@ -1,6 +1,6 @@
 import type { JetStreamClient } from 'nats';
 import type { Rollup } from '../protocol/index.js';
-import { ROLLUPS_SUBJECT_PREFIX } from '../bus/streams.js';
+import { rollupSubject } from '../bus/subjects.js';
 
 /**
  * Stores each rollup in the rollups stream. The message id `<series>:<window>`
@@ -22,8 +22,4 @@ export class RollupPublisher {
       (err: unknown) => this.onError(series, err),
     );
   }
-}
-
-export function rollupSubject(series: string): string {
-  return ROLLUPS_SUBJECT_PREFIX + series;
 }

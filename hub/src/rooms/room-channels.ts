@@ -1,4 +1,5 @@
-import { fail, ok, type ChannelName, type Result } from '../protocol/index.js';
+import { checkRoomName, fail, ok, parseRoomSubject, type ChannelName, type Result } from '../protocol/index.js';
+import { STORED_ROOM_PARTS, type StoredRoomPart } from '../bus/streams.js';
 import type { StreamHistory } from '../bus/stream-history.js';
 import type { StreamMessage } from '../bus/live-feed.js';
 import { channelMessage, type ChannelMessage } from '../channels/channel-message.js';
@@ -6,12 +7,11 @@ import type { ChannelSource, SyncResult } from '../channels/source.js';
 import { RoomHistory } from './room-history.js';
 import { readRoomMessage } from './room-message.js';
 import { RoomStates, type RoomSnapshot } from './room-states.js';
-import { checkRoomName, parseRoomSubject, type RoomPart } from './room-subjects.js';
 
 /** The message kinds `/api/history?kind=` may ask a room for, and the subject each lives on. */
 export const ROOM_HISTORY_KINDS = ['chat', 'event', 'state'] as const;
 export type RoomHistoryKind = (typeof ROOM_HISTORY_KINDS)[number];
-const PART_OF_KIND: Record<RoomHistoryKind, RoomPart> = { chat: 'chat', event: 'events', state: 'state' };
+const PART_OF_KIND: Record<RoomHistoryKind, StoredRoomPart> = { chat: 'chat', event: 'events', state: 'state' };
 
 /**
  * A subscriber that missed more than this gets the latest state instead of a
@@ -39,7 +39,7 @@ export class RoomChannels implements ChannelSource {
    * fan-out, or an error for a payload that breaks the contract.
    */
   fromStream(m: StreamMessage): Result<ChannelMessage> {
-    const at = parseRoomSubject(m.subject);
+    const at = storedPartOf(m.subject);
     if (!at) return fail('bad_request', `${m.subject} is not a room subject`);
     const read = readRoomMessage(at.part, m.data);
     // The seq is taken even by a refused message, so the room's position still moves past it.
@@ -73,7 +73,7 @@ export class RoomChannels implements ChannelSource {
   private toMessages(ch: string, stored: readonly StreamMessage[]): ChannelMessage[] {
     const out: ChannelMessage[] = [];
     for (const m of stored) {
-      const at = parseRoomSubject(m.subject);
+      const at = storedPartOf(m.subject);
       const read = at && readRoomMessage(at.part, m.data);
       if (read?.ok) out.push(channelMessage(ch, m.seq, m.ts, read.value.data));
     }
@@ -89,4 +89,10 @@ export class RoomChannels implements ChannelSource {
     this.snapshotFrames.set(ch, { stateSeq: snap.stateSeq, message });
     return message;
   }
+}
+
+/** The room and part of a subject the rooms stream keeps. */
+function storedPartOf(subject: string): { room: string; part: StoredRoomPart } | undefined {
+  const at = parseRoomSubject(subject);
+  return at && (STORED_ROOM_PARTS as readonly string[]).includes(at.part) ? { room: at.room, part: at.part as StoredRoomPart } : undefined;
 }

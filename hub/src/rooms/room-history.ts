@@ -1,6 +1,7 @@
 import type { HistoryRead, StreamHistory } from '../bus/stream-history.js';
 import type { StreamMessage } from '../bus/live-feed.js';
-import { STORED_PARTS, roomSubject, roomSubjects, type RoomPart } from './room-subjects.js';
+import { STORED_ROOM_PARTS, type StoredRoomPart } from '../bus/streams.js';
+import { roomSubject, roomWildcard } from '../protocol/index.js';
 
 /** The first look back for the newest messages; doubled until enough are found. */
 const FIRST_TAIL_WINDOW = 1024;
@@ -28,7 +29,7 @@ export class RoomHistory {
   constructor(readonly store: StreamHistory) {}
 
   /** Messages of the room with seq > after, up to the room's newest now, oldest first, at most `limit`. */
-  async after(room: string, after: number, limit: number, parts: readonly RoomPart[] = STORED_PARTS): Promise<RoomRead> {
+  async after(room: string, after: number, limit: number, parts: readonly StoredRoomPart[] = STORED_ROOM_PARTS): Promise<RoomRead> {
     const horizon = await this.lastSeq(room);
     const reads = await Promise.all(parts.map((p) => this.store.read(roomSubject(room, p), after, limit, horizon)));
     return {
@@ -39,7 +40,7 @@ export class RoomHistory {
   }
 
   /** The newest `limit` messages, oldest first, reading back in growing windows instead of the whole history. */
-  async tail(room: string, limit: number, parts: readonly RoomPart[] = STORED_PARTS): Promise<StreamMessage[]> {
+  async tail(room: string, limit: number, parts: readonly StoredRoomPart[] = STORED_ROOM_PARTS): Promise<StreamMessage[]> {
     const last = await this.lastSeq(room);
     if (last === 0) return [];
     const first = await this.store.firstSeq();
@@ -52,7 +53,7 @@ export class RoomHistory {
 
   /** The room's newest seq over every stored part, 0 when it has none: one look-up, where a wildcard is allowed. */
   lastSeq(room: string): Promise<number> {
-    return this.store.lastSeq(roomSubjects(room));
+    return this.store.lastSeq(roomWildcard(room));
   }
 
   /**

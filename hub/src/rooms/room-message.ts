@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../protocol/index.js';
 import type { Json } from '../protocol/merge-patch.js';
-import type { RoomPart } from './room-subjects.js';
+import type { StoredRoomPart } from '../bus/streams.js';
 
 /** A game server's state publication: a full state or a merge patch over the last one. */
 export type StateUpdate = { tick: number; state: Json } | { tick: number; patch: Json };
@@ -20,7 +20,7 @@ const SUFFIX = Buffer.from('}');
  * hub, never per subscriber. A payload that is not what the contract says is
  * refused here, so no client ever receives a frame that is not JSON.
  */
-export function readRoomMessage(part: RoomPart, payload: Uint8Array): Result<RoomMessageData> {
+export function readRoomMessage(part: StoredRoomPart, payload: Uint8Array): Result<RoomMessageData> {
   switch (part) {
     case 'state': {
       const update = readStateUpdate(payload);

@@ -1,8 +1,7 @@
 import { StringCodec, type JetStreamClient, type NatsConnection } from 'nats';
-import { fail, ok, type ChannelName, type Result, type RoomData, type RoomInputMessage, type User } from '../protocol/index.js';
+import { checkRoomName, fail, ok, roomSubject, type ChannelName, type Result, type RoomData, type RoomInputMessage, type User } from '../protocol/index.js';
 import type { ChannelPublisher } from '../channels/publisher.js';
 import { readRoomPublish } from './room-publish.js';
-import { checkRoomName, roomSubject } from './room-subjects.js';
 import type { TypingRelay } from './typing-relay.js';
 
 const sc = StringCodec();

@@ -1,10 +1,10 @@
 import { StringCodec, type NatsConnection, type Subscription } from 'nats';
 import type { User } from '../protocol/index.js';
+import { roomOfTypingSubject, typingSubject, TYPING_SUBJECTS } from '../bus/subjects.js';
 
 /** A typing flag lapses this long after the last `on: true` from its member (PROTOCOL.md). */
 export const TYPING_LAPSE_MS = 5_000;
 
-const SUBJECT_PREFIX = 'pulse.typing.';
 const sc = StringCodec();
 
 /**
@@ -23,10 +23,10 @@ export class TypingRelay {
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(`${SUBJECT_PREFIX}*`, {
+    this.sub = this.nc.subscribe(TYPING_SUBJECTS, {
       callback: (err, m) => {
         if (err) return;
-        const room = m.subject.slice(SUBJECT_PREFIX.length);
+        const room = roomOfTypingSubject(m.subject);
         const flag = readFlag(sc.decode(m.data));
         if (flag) this.relay(room, flag.from, flag.on);
       },
@@ -34,7 +34,7 @@ export class TypingRelay {
   }
 
   publish(room: string, from: User, on: boolean): void {
-    this.nc.publish(`${SUBJECT_PREFIX}${room}`, sc.encode(JSON.stringify({ from: { id: from.id, name: from.name }, on })));
+    this.nc.publish(typingSubject(room), sc.encode(JSON.stringify({ from: { id: from.id, name: from.name }, on })));
   }
 
   stop(): void {

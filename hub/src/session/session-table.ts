@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PulseError, TransportKind, User } from '../protocol/index.js';
-import { isAnonymous } from '../auth/identity.js';
+import { isAnonymous, type PulseError, type TransportKind, type User } from '../protocol/index.js';
 import { Deadline } from './deadline.js';
 import { Session, type SessionContext } from './session.js';
 import type { SessionHandle, Transport } from './transport.js';

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../http/auth.js';
-import { errorResponse } from '../http/errors.js';
+import { errorResponse, sessionEndedResponse } from '../http/errors.js';
 import { fail, ok, type Result } from '../protocol/index.js';
 import { decodeCursor } from '../session/cursor.js';
 import type { Session } from '../session/session.js';
@@ -26,7 +26,7 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
       transport = polls.get(id);
       if (!session || !transport) {
         return sessions.hasEnded(id)
-          ? c.json({ error: { code: 'not_found', message: 'this poll session has ended; start a new one with your cursor' } }, 410)
+          ? sessionEndedResponse(c, 'this poll session has ended; start a new one with your cursor')
           : errorResponse(c, { code: 'not_found', message: 'no such poll session on this hub; start a new one with your cursor' });
       }
       if (!ownsSession(c.get('user'), session)) return errorResponse(c, { code: 'forbidden', message: 'this session belongs to another user' });

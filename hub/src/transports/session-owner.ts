@@ -1,5 +1,4 @@
-import type { User } from '../protocol/index.js';
-import { isAnonymous } from '../auth/identity.js';
+import { isAnonymous, type User } from '../protocol/index.js';
 import type { Session } from '../session/session.js';
 
 /**

@@ -6,6 +6,7 @@ import { publishRun } from '../publisher.js';
 import { readProbe } from '../probe.js';
 import { launchServer, type RunningServer, type ServerKind } from '../servers/launch.js';
 import { openClient, type Target } from './targets.js';
+import { roomSubject } from '@pulse/hub/protocol';
 
 let nats: TestNats;
 let game: NatsConnection;
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 async function serve(kind: ServerKind, room: string): Promise<RunningServer> {
-  const s = await launchServer(kind, { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub }, `rooms.${room}.events`);
+  const s = await launchServer(kind, { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub }, roomSubject(room, 'events'));
   servers.push(s);
   return s;
 }
@@ -34,7 +35,7 @@ async function receive(target: Target, server: RunningServer, room: string): Pro
   let handle: { close(): void } | undefined;
   await new Promise<void>((done, fail) => {
     handle = openClient(target, server.url, `room:${room}`, {
-      ready: () => void publishRun(game, `rooms.${room}.events`, 7, 100, 0.03),
+      ready: () => void publishRun(game, roomSubject(room, 'events'), 7, 100, 0.03),
       payload: (text) => {
         const p = readProbe(text);
         if (p?.r === 7) got.push(p.i);
@@ -67,7 +68,7 @@ describe('load clients read probes from every server', () => {
     const socket = io(server.url, { transports: ['websocket'], reconnection: false });
     const official: number[] = [];
     await new Promise<void>((done) => {
-      socket.on('connect', () => void publishRun(game, `rooms.${room}.events`, 7, 100, 0.03));
+      socket.on('connect', () => void publishRun(game, roomSubject(room, 'events'), 7, 100, 0.03));
       socket.on('m', (payload: { r: number; i: number }) => {
         official.push(payload.i);
         if (official.length === 3) done();

@@ -1,0 +1,44 @@
+/**
+ * The hub's own NATS subjects, under `pulse.`: never published by services,
+ * and built and parsed only here. The contract's subjects live in
+ * protocol/subjects.ts.
+ */
+
+/** Rollups, one subject per series, captured by the PULSE_ROLLUPS stream. */
+const ROLLUPS_PREFIX = 'pulse.rollups.';
+export const ROLLUP_SUBJECTS = `${ROLLUPS_PREFIX}>`;
+
+export function rollupSubject(series: string): string {
+  return ROLLUPS_PREFIX + series;
+}
+
+export function seriesOfRollupSubject(subject: string): string {
+  return subject.slice(ROLLUPS_PREFIX.length);
+}
+
+/** Typing flags between hubs, on core NATS. */
+const TYPING_PREFIX = 'pulse.typing.';
+export const TYPING_SUBJECTS = `${TYPING_PREFIX}*`;
+
+export function typingSubject(room: string): string {
+  return TYPING_PREFIX + room;
+}
+
+export function roomOfTypingSubject(subject: string): string {
+  return subject.slice(TYPING_PREFIX.length);
+}
+
+/**
+ * Presence changes as every hub announces them; a stream keeps the first of
+ * each and republishes it to the contract's subject (see PresenceAnnouncer).
+ */
+export const PRESENCE_ANNOUNCE = { subjects: 'pulse.presence.>', republishTo: 'presence.>' } as const;
+export const ROOM_PRESENCE_ANNOUNCE = { subjects: 'pulse.roompresence.*', republishTo: 'rooms.{{wildcard(1)}}.presence' } as const;
+
+export function presenceAnnounceSubject(ch: string): string {
+  return `pulse.presence.${ch}`;
+}
+
+export function roomPresenceAnnounceSubject(room: string): string {
+  return `pulse.roompresence.${room}`;
+}
