@@ -94,7 +94,7 @@ describe('tokens at every door', () => {
 
 describe('permissions: role x channel kind x action, on each transport', () => {
   const kinds = (sub: string) => ({ metrics: 'metrics:cpu', room: 'room:lobby', ownInbox: `inbox:${sub}`, otherInbox: 'inbox:someone-else' });
-  // From PROTOCOL.md's channel table. An allowed action answers subscribed, ack, or not_found (inbox channels are not served yet), never forbidden.
+  // From docs/protocol.md's channel table. An allowed action answers subscribed, ack, or not_found (inbox channels are not served yet), never forbidden.
   const table: Record<Role, Record<keyof ReturnType<typeof kinds>, { subscribe: boolean; publish: boolean }>> = {
     viewer: { metrics: { subscribe: true, publish: false }, room: { subscribe: true, publish: false }, ownInbox: { subscribe: true, publish: false }, otherInbox: { subscribe: false, publish: false } },
     player: { metrics: { subscribe: true, publish: false }, room: { subscribe: true, publish: true }, ownInbox: { subscribe: true, publish: false }, otherInbox: { subscribe: false, publish: false } },

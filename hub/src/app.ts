@@ -17,7 +17,7 @@ import { sessionCommands } from './http/session-commands.js';
 import { loginRoute } from './http/login.js';
 import { originGuard } from './http/origins.js';
 
-/** The HTTP surface of PROTOCOL.md over one Hub. */
+/** The HTTP surface of docs/protocol.md over one Hub. */
 export function createApp(hub: Hub) {
   const identity = new Identity({ secret: hub.config.jwtSecret, allowAnonymous: hub.config.allowAnonymous });
   const app = new Hono<AuthEnv>();

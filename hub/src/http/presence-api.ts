@@ -10,7 +10,7 @@ export const PRESENCE_PAGE_MAX = 1_000;
 
 /**
  * `GET /api/presence?ch=<ch>[&after=<id>][&limit=<n>]`: the channel's members
- * in id order with their session counts. PROTOCOL.md's shape, extended with
+ * in id order with their session counts. docs/protocol.md's shape, extended with
  * `count` (all members) and `next` (the `after` of the following page).
  */
 export function presenceRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {

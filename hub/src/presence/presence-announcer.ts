@@ -9,7 +9,7 @@ const sc = StringCodec();
 
 /**
  * Presence changes for services on NATS: `presence.<channel>` for every
- * channel, and `rooms.<room>.presence` for game servers (PROTOCOL.md).
+ * channel, and `rooms.<room>.presence` for game servers (docs/protocol.md).
  *
  * Every hub derives the same change from the bucket, tagged with the same
  * revision, and publishes it with that revision as `Nats-Msg-Id` into a small

@@ -1,5 +1,5 @@
 /**
- * Every frame of the wire contract (PROTOCOL.md), defined once and imported by
+ * Every frame of the wire contract (docs/protocol.md), defined once and imported by
  * the hub, the client library, the dashboard, load/ and the tests.
  */
 import type { ErrorCode } from './errors.js';

@@ -7,7 +7,7 @@ export interface RoomAuthor {
   name: string;
 }
 
-/** The `data` of a `room:` message (PROTOCOL.md), by `kind`. */
+/** The `data` of a `room:` message (docs/protocol.md), by `kind`. */
 export type RoomData =
   | { kind: 'state'; tick: number; state: Json }
   | { kind: 'patch'; tick: number; patch: Json }

@@ -16,7 +16,7 @@ const SUFFIX = Buffer.from('}');
 
 /**
  * Turns what the rooms stream holds into the `data` of a room message
- * (PROTOCOL.md: `state`, `patch`, `event`, `chat`). Runs once per message per
+ * (docs/protocol.md: `state`, `patch`, `event`, `chat`). Runs once per message per
  * hub, never per subscriber. A payload that is not what the contract says is
  * refused here, so no client ever receives a frame that is not JSON.
  */

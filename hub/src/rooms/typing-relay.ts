@@ -2,7 +2,7 @@ import { StringCodec, type NatsConnection, type Subscription } from 'nats';
 import type { User } from '../protocol/index.js';
 import { roomOfTypingSubject, typingSubject, TYPING_SUBJECTS } from '../bus/subjects.js';
 
-/** A typing flag lapses this long after the last `on: true` from its member (PROTOCOL.md). */
+/** A typing flag lapses this long after the last `on: true` from its member (docs/protocol.md). */
 export const TYPING_LAPSE_MS = 5_000;
 
 const sc = StringCodec();

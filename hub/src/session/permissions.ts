@@ -1,6 +1,6 @@
 import { fail, ok, type ChannelName, type Result, type User } from '../protocol/index.js';
 
-/** Who may subscribe to what: the channel table of PROTOCOL.md. */
+/** Who may subscribe to what: the channel table of docs/protocol.md. */
 export function canSubscribe(user: User, ch: ChannelName): Result<true> {
   switch (ch.kind) {
     case 'metrics':

@@ -163,7 +163,7 @@ function pulsePoll(url: string, ch: string, on: ClientEvents): ClientHandle {
   };
 }
 
-/** Players send an input this often (PROTOCOL.md's game loop rate). */
+/** Players send an input this often (docs/protocol.md's game loop rate). */
 export const INPUT_HZ = 20;
 
 /**
