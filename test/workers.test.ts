@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StringCodec, connect } from 'nats';
 import type { MessageFrame, Rollup } from '@pulse/hub/protocol';
@@ -13,6 +14,30 @@ const clients: TestWsClient[] = [];
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
 });
+
+/** /metrics of one connection, which node:cluster hands to either worker. */
+function scrape(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(`${sys.hub.url}/metrics`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+}
+
+/** Samples each worker has accepted into rollups, scraping until both have answered. */
+async function samplesByWorker(): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 50 && seen.size < 2; i++) {
+    const text = await scrape();
+    const worker = /^pulse_hub_info\{worker="(\d+)"\} 1$/m.exec(text)?.[1];
+    if (worker !== undefined) seen.set(worker, Number(/^pulse_samples_total (\d+)$/m.exec(text)?.[1] ?? 0));
+  }
+  expect(seen.size).toBe(2);
+  return seen;
+}
 
 describe('HUB_WORKERS=2', () => {
   it('serves clients from both workers, each getting every room message once', async () => {
@@ -38,7 +63,9 @@ describe('HUB_WORKERS=2', () => {
     await game.close();
   });
 
+  // JetStream would keep one rollup even if both workers aggregated everything; the workers' own counts tell.
   it('aggregates each metric name in one worker only, so every sample is counted once', async () => {
+    const before = await samplesByWorker();
     const names = Array.from({ length: 8 }, (_, i) => uniqueName(`w.m${i}`));
     const t = Date.now() - (Date.now() % 1000) + 2000;
     for (const n of names) for (let k = 0; k < 10; k++) sys.service.publish(metricsSubject(`${n},host=h${k % 2}`), JSON.stringify({ value: k, ts: t + k }));
@@ -51,6 +78,11 @@ describe('HUB_WORKERS=2', () => {
       await sleep(300);
       expect(rollups.map((m) => m.data.count)).toEqual([10]);
     }
+    const after = await samplesByWorker();
+    const counted = [...after].map(([worker, n]) => n - (before.get(worker) ?? 0));
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(names.length * 10);
+    // Eight names over two workers: both take a share.
+    expect(counted.every((n) => n > 0)).toBe(true);
   });
 
   it('agrees on presence whichever worker answers', async () => {

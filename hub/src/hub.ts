@@ -168,6 +168,8 @@ export class Hub {
   }
 
   private registerGauges(): void {
+    // Which worker answered a scrape: HUB_WORKERS processes share one port and each has its own figures.
+    this.stats.gauge('pulse_hub_info', 'This hub process, by worker index', () => [[{ worker: String(this.config.workerIndex) }, 1]]);
     this.stats.gauge('pulse_sessions', 'Open sessions, by transport', () =>
       Object.entries(this.sessions.countsByTransport()).map(([transport, n]) => [{ transport }, n]),
     );
