@@ -23,6 +23,20 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
   }
 }
 
+/** Every stored seq of a channel after `since`, page by page through /api/history. */
+export async function historySeqs(hubUrl: string, ch: string, since: number): Promise<number[]> {
+  const out: number[] = [];
+  for (;;) {
+    const res = await fetch(`${hubUrl}/api/history?ch=${encodeURIComponent(ch)}&since=${out.at(-1) ?? since}&limit=${HISTORY_PAGE}`);
+    const page = ((await res.json()) as { messages: Array<{ seq: number }> }).messages.map((m) => m.seq);
+    out.push(...page);
+    if (page.length < HISTORY_PAGE) return out;
+  }
+}
+
+/** The most /api/history gives at once. */
+const HISTORY_PAGE = 2000;
+
 export interface System {
   nats: TestNats;
   hub: HubProcess;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, StringCodec, type NatsConnection } from 'nats';
 import type { MessageFrame, SubscribedFrame } from '@pulse/hub/protocol';
 import { TEST_PASSWORDS, TestWsClient, testToken } from '@pulse/hub/testing';
-import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { eventually, historySeqs, sleep, uniqueName, useSystem } from './helpers.js';
 import { roomSubject } from '@pulse/hub/protocol';
 
 const sys = useSystem({ beforeAll, afterAll });
@@ -18,17 +18,6 @@ afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
   await game?.close();
 });
-
-/** Every stored seq of the room after `since`, page by page. */
-async function historySeqs(room: string, since: number): Promise<number[]> {
-  const out: number[] = [];
-  for (;;) {
-    const res = await fetch(`${sys.hub.url}/api/history?ch=room:${room}&since=${out.at(-1) ?? since}&limit=2000`);
-    const page = ((await res.json()) as { messages: MessageFrame[] }).messages.map((m) => m.seq!);
-    out.push(...page);
-    if (page.length < 2000) return out;
-  }
-}
 
 interface Resumes {
   seqs: number[];
@@ -69,7 +58,7 @@ describe('room resume under load', () => {
     const subject = roomSubject(room, 'state');
     game.publish(subject, sc.encode(JSON.stringify({ tick: 0, state: { n: 0 } })));
     await game.flush();
-    const start = await eventually(async () => (await historySeqs(room, 0))[0]);
+    const start = await eventually(async () => (await historySeqs(sys.hub.url, `room:${room}`, 0))[0]);
 
     const players = await Promise.all(Array.from({ length: 5 }, async (_, i) => TestWsClient.connect(`${sys.hub.wsUrl}?token=${await testToken('player', `chatty-${i}`)}`)));
     clients.push(...players);
@@ -103,7 +92,7 @@ describe('room resume under load', () => {
     const results = await Promise.all(viewers);
     await Promise.all([patches, events, chat]);
 
-    const stored = await historySeqs(room, start);
+    const stored = await historySeqs(sys.hub.url, `room:${room}`, start);
     const chats = (await (await fetch(`${sys.hub.url}/api/history?ch=room:${room}&kind=chat&limit=2000`)).json()) as { messages: unknown[] };
     expect(chats.messages.length).toBeGreaterThan(200);
     for (const r of results) {

@@ -7,7 +7,7 @@ import { connect, StringCodec, type NatsConnection } from 'nats';
 import { PulseClient, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 import type { ErrorFrame, MessageFrame } from '@pulse/hub/protocol';
 import { TEST_PASSWORDS, TestWsClient } from '@pulse/hub/testing';
-import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
+import { eventually, historySeqs, sleep, uniqueName, useSystem } from './helpers.js';
 import { roomSubject } from '@pulse/hub/protocol';
 
 // The smallest bound the hub takes, so that a client that stops reading passes it soon.
@@ -24,17 +24,6 @@ afterAll(async () => {
   for (const c of cleanups) await c();
   await game?.close();
 });
-
-/** Every stored seq of the room after `since`, page by page. */
-async function historySeqs(room: string, since: number): Promise<number[]> {
-  const out: number[] = [];
-  for (;;) {
-    const res = await fetch(`${sys.hub.url}/api/history?ch=room:${room}&since=${out.at(-1) ?? since}&limit=2000`);
-    const page = ((await res.json()) as { messages: MessageFrame[] }).messages.map((m) => m.seq!);
-    out.push(...page);
-    if (page.length < 2000) return out;
-  }
-}
 
 /** Events of 16 KiB: far more than a stalled reader's socket buffers and the hub's bound hold. */
 async function flood(room: string, events: number): Promise<void> {
@@ -114,7 +103,7 @@ describe('clients that stop reading', () => {
     const ch = `room:${room}`;
     game.publish(roomSubject(room, 'events'), sc.encode('{"start":true}'));
     await game.flush();
-    const start = await eventually(async () => (await historySeqs(room, 0))[0]);
+    const start = await eventually(async () => (await historySeqs(sys.hub.url, `room:${room}`, 0))[0]);
 
     const honest = await TestWsClient.connect(sys.hub.wsUrl);
     cleanups.push(() => honest.close());
@@ -151,7 +140,7 @@ describe('clients that stop reading', () => {
 
     await flood(room, 1000);
     const stored = await eventually(async () => {
-      const s = await historySeqs(room, start);
+      const s = await historySeqs(sys.hub.url, `room:${room}`, start);
       return s.length >= 1000 ? s : undefined;
     });
 
