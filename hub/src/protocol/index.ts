@@ -7,3 +7,4 @@ export * from './limits.js';
 export * from './room.js';
 export * from './merge-patch.js';
 export * from './subjects.js';
+export * from './json-depth.js';

@@ -7,3 +7,5 @@ export const MAX_REF_CHARS = 200;
  * a frame nested thousands deep overflows the stack of whatever walks it next.
  */
 export const MAX_FRAME_DEPTH = 32;
+/** How deeply a game server's room state or patch may nest; deeper ones are refused as bad input. */
+export const MAX_ROOM_STATE_DEPTH = 64;

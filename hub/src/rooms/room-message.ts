@@ -1,4 +1,4 @@
-import { fail, ok, type Result } from '../protocol/index.js';
+import { fail, MAX_ROOM_STATE_DEPTH, nestsWithin, ok, type Result } from '../protocol/index.js';
 import type { Json } from '../protocol/merge-patch.js';
 import type { StoredRoomPart } from '../bus/streams.js';
 
@@ -41,6 +41,7 @@ export function readRoomMessage(part: StoredRoomPart, payload: Uint8Array): Resu
 function readStateUpdate(payload: Uint8Array): Result<StateUpdate> {
   const v = parseJson(payload);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('bad_request', 'room state must be {"tick","state"} or {"tick","patch"}');
+  if (!nestsWithin(v, MAX_ROOM_STATE_DEPTH)) return fail('bad_request', `room state nests deeper than ${MAX_ROOM_STATE_DEPTH} levels`);
   const o = v as Record<string, Json>;
   if (typeof o.tick !== 'number' || !Number.isFinite(o.tick)) return fail('bad_request', 'room state needs a numeric "tick"');
   const hasState = 'state' in o;

@@ -1,4 +1,4 @@
-import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, MAX_REF_CHARS, fail, ok, type ClientFrame, type PulseError, type Ref, type Result } from '../protocol/index.js';
+import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, MAX_REF_CHARS, fail, nestsWithin, ok, type ClientFrame, type PulseError, type Ref, type Result } from '../protocol/index.js';
 
 export interface FrameRejection {
   error: PulseError;
@@ -47,18 +47,6 @@ function tooDeep(json: unknown): FrameReading {
 function refOf(json: unknown): Ref | undefined {
   const ref = typeof json === 'object' && json !== null ? (json as { ref?: unknown }).ref : undefined;
   return isRef(ref) ? ref : undefined;
-}
-
-/** Walks without recursion, so a hostile depth cannot overflow the stack here either. */
-function nestsWithin(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return false;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return true;
 }
 
 function readClientFrame(json: unknown): FrameReading {
