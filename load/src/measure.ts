@@ -18,6 +18,8 @@ export interface Config {
   target: Target;
   clients: number;
   env?: Record<string, string>;
+  /** Which run of this server at this size, where the matrix repeats it. */
+  repeat?: number;
 }
 
 export interface Step {
@@ -34,8 +36,14 @@ export interface Step {
   cpuPct: number;
   /** The load clients' CPU over the step, in percent of one core: they share the machine. */
   clientCpuPct: number;
+  /** Server CPU time over the step (its drain included) per message delivered, in microseconds. */
+  cpuUsPerDelivery: number;
   why?: string;
+  /** The second try at a rate whose first try failed. */
+  retry?: true;
 }
+
+
 
 export interface Measurement {
   config: Config;
@@ -51,7 +59,10 @@ export interface Measurement {
   /** JavaScript heap still in use per connection after full garbage collections: what a connection keeps. */
   heapPerConnKB: number;
   best: Step | undefined;
+  /** Every try of the rate search, in order, failed first tries included. */
   steps: Step[];
+  /** One step at the run's fixed rate, the same for every server: for CPU per delivery. */
+  fixed: Step | undefined;
 }
 
 export interface MeasureOptions {
@@ -61,6 +72,9 @@ export interface MeasureOptions {
   stepSeconds: number;
   drainMs: number;
   plan: SearchPlan;
+  /** A rate every server sustains at this size, run once before the search, for `fixedSeconds`. */
+  fixedRate?: number;
+  fixedSeconds?: number;
   log: (line: string) => void;
   progress: (line: string) => void;
 }
@@ -115,19 +129,21 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
     // Unmeasured: the first messages pay for JIT compilation on every side.
     await publishRun(o.publisher, subject, ++runs, o.plan.start, o.stepSeconds);
     await sleep(o.drainMs);
-    const attempt = async (rate: number): Promise<Step> => {
+    const tries: Step[] = [];
+    const attempt = async (rate: number, retry = false, seconds = o.stepSeconds): Promise<Step> => {
       const run = ++runs;
       pool.startRun(run);
       await sleep(50);
       const cpu0 = cpuSeconds(server.pid);
       const clientCpu0 = pool.pids.reduce((a, p) => a + cpuSeconds(p), 0);
       const t0 = Date.now();
-      o.progress(`${name} ${rate} msg/s for ${o.stepSeconds} s…`);
-      const published = await publishRun(o.publisher, subject, run, rate, o.stepSeconds);
+      o.progress(`${name} ${rate} msg/s for ${seconds} s…`);
+      const published = await publishRun(o.publisher, subject, run, rate, seconds);
       await sleep(o.drainMs);
-      const seconds = (Date.now() - t0) / 1000;
-      const cpuPct = ((cpuSeconds(server.pid) - cpu0) / seconds) * 100;
-      const clientCpuPct = ((pool.pids.reduce((a, p) => a + cpuSeconds(p), 0) - clientCpu0) / seconds) * 100;
+      const elapsed = (Date.now() - t0) / 1000;
+      const serverCpu = cpuSeconds(server.pid) - cpu0;
+      const cpuPct = (serverCpu / elapsed) * 100;
+      const clientCpuPct = ((pool.pids.reduce((a, p) => a + cpuSeconds(p), 0) - clientCpu0) / elapsed) * 100;
       const r = await pool.report(published);
       const p99 = r.latency.quantile(0.99);
       const why =
@@ -136,7 +152,7 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
         rate,
         ok: why === undefined,
         published,
-        deliveriesPerSec: (r.delivered - r.duplicated) / o.stepSeconds,
+        deliveriesPerSec: (r.delivered - r.duplicated) / seconds,
         p50: r.latency.quantile(0.5),
         p99,
         p999: r.latency.quantile(0.999),
@@ -144,8 +160,11 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
         duplicated: r.duplicated,
         cpuPct,
         clientCpuPct,
+        cpuUsPerDelivery: (serverCpu / Math.max(1, r.delivered - r.duplicated)) * 1e6,
         ...(why !== undefined && { why }),
+        ...(retry && { retry: true as const }),
       };
+      tries.push(step);
       o.log(
         `${name} ${rate} msg/s: ${Math.round(step.deliveriesPerSec).toLocaleString('en')} deliveries/s, p50 ${step.p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, p99.9 ${step.p999.toFixed(1)} ms, lost ${r.lost}, dup ${r.duplicated}, server cpu ${cpuPct.toFixed(0)}%, clients ${clientCpuPct.toFixed(0)}% → ${why ?? 'ok'}`,
       );
@@ -156,9 +175,10 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
     };
     // Sustained means repeatable: a rate fails only when a second try fails too, so one scheduling
     // hiccup on this shared machine does not end the search.
-    const { best, steps } = await searchRate(o.plan, async (rate) => {
+    const fixed = o.fixedRate === undefined ? undefined : await attempt(o.fixedRate, false, o.fixedSeconds);
+    const { best } = await searchRate(o.plan, async (rate) => {
       const first = await attempt(rate);
-      return first.ok ? first : attempt(rate);
+      return first.ok ? first : attempt(rate, true);
     });
     return {
       config,
@@ -172,7 +192,8 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
       heapConnectedMB: heapConnected / 1048576,
       heapPerConnKB,
       best,
-      steps,
+      steps: tries.filter((s) => s !== fixed),
+      fixed,
     };
   } finally {
     // The server goes first, so the closing handshakes' TIME_WAIT lands on its side.

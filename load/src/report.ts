@@ -1,16 +1,24 @@
 import { writeFileSync } from 'node:fs';
-import { P99_LIMIT_MS, type Measurement } from './measure.js';
+import { P99_LIMIT_MS, type Measurement, type Step } from './measure.js';
 import type { CapacityResult } from './scenarios.js';
+
+/** Min and max, over the repeated runs, of one ratio (run i of one server against run i of the other). */
+export type Spread = [number, number] | null;
 
 export interface Headline {
   clients: number;
+  /** Runs of each server at this size: each figure below is the median over them. */
+  repeats: number;
   hub_deliveries_per_sec: number | null;
   hub_vs_ws_throughput: number | null;
   hub_vs_socketio_throughput: number | null;
-  /** The median, over every rate both sustained, of the hub's p99 over bare ws's at that rate. */
+  /** The median, over every rate both sustained in every pair of runs, of the hub's p99 over the other's at that rate. */
   hub_vs_ws_p99: number | null;
   /** Like hub_vs_ws_p99; null when no rate was sustained by both. */
   hub_vs_socketio_p99: number | null;
+  /** Server CPU per delivery at one fixed rate that every server sustains: independent of the p99 limit. */
+  hub_vs_ws_cpu_per_delivery: number | null;
+  hub_vs_socketio_cpu_per_delivery: number | null;
   /** Resident memory growth per connection, hub over bare ws. */
   hub_vs_ws_mem_per_conn: number | null;
   /** JavaScript heap kept per connection after full collections, hub over bare ws. */
@@ -18,56 +26,121 @@ export interface Headline {
   hub_vs_socketio_mem_per_conn: number | null;
   hub_vs_socketio_heap_per_conn: number | null;
   sse_vs_ws_throughput: number | null;
+  spread: Record<'hub_vs_ws_throughput' | 'hub_vs_socketio_throughput' | 'hub_vs_ws_cpu_per_delivery' | 'hub_vs_socketio_cpu_per_delivery' | 'sse_vs_ws_throughput', Spread>;
+  /** Where a figure is missing or bounded by something other than the server, why. */
+  notes: string[];
+  /** Over every try of every run, failed ones and the capacity run included. */
   lost: number;
   duplicated: number;
+  failed_tries: number;
 }
 
 export interface Summary {
   headline: Headline;
   table: string;
-  /** Per rate both sustained at the headline size: the p99 ratios the medians come from. */
+  /** Per rate both sustained at the headline size, over every pair of runs: the p99 ratios the medians come from. */
   p99ByRate: { ws: RateRatio[]; socketio: RateRatio[] };
 }
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '–' : n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? Math.round((a / b) * 100) / 100 : null);
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+type Figure = (m: Measurement) => number | undefined;
+const throughput: Figure = (m) => m.best?.deliveriesPerSec;
+// A fixed-rate step over the p99 limit still says what each delivery cost, as long as every one was delivered.
+const cpuPerDelivery: Figure = (m) => (m.fixed && m.fixed.lost === 0 && m.fixed.deliveriesPerSec > 0 ? m.fixed.cpuUsPerDelivery : undefined);
+
+/** The median of a figure over one server's runs, over the other's. */
+function ratioOfMedians(a: Measurement[], b: Measurement[], f: Figure): number | null {
+  const x = median(a.map(f).filter((v): v is number => v !== undefined));
+  const y = median(b.map(f).filter((v): v is number => v !== undefined));
+  return x !== null && y !== null && y > 0 ? round2(x / y) : null;
+}
+
+/** Run i of one server against run i of the other: the smallest and largest ratio. */
+function spreadOf(a: Measurement[], b: Measurement[], f: Figure): Spread {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = f(a[i]!);
+    const y = f(b[i]!);
+    if (x !== undefined && y !== undefined && y > 0) ratios.push(round2(x / y));
+  }
+  return ratios.length === 0 ? null : [Math.min(...ratios), Math.max(...ratios)];
+}
+
+/** Every try of a run: the fixed-rate step and the search. */
+export function triesOf(m: Measurement): Step[] {
+  return m.fixed ? [m.fixed, ...m.steps] : m.steps;
+}
 
 /** The table every run prints, and the ratios at the headline client count. */
-export function summarize(results: Measurement[], headlineClients: number): Summary {
+export function summarize(results: Measurement[], headlineClients: number, capacity?: CapacityResult): Summary {
   const rows = [
-    '| server | clients | best rate (msg/s) | deliveries/s | p50 ms | p99 ms | p99.9 ms | server CPU | RSS KB/conn | heap KB/conn | lost | dup |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server | clients | best rate (msg/s) | deliveries/s | p50 ms | p99 ms | p99.9 ms | server CPU | µs/delivery at fixed rate | RSS KB/conn | heap KB/conn | tries (failed) | lost | dup |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const m of results) {
     const b = m.best;
+    const tries = triesOf(m);
+    const failed = tries.filter((s) => !s.ok).length;
     rows.push(
-      `| ${m.config.label} | ${fmt(m.connected)}${m.connectFailed ? ` (${m.connectFailed} failed)` : ''} | ${fmt(b?.rate, 1)} | ${fmt(b?.deliveriesPerSec)} | ${fmt(b?.p50, 1)} | ${fmt(b?.p99, 1)} | ${fmt(b?.p999, 1)} | ${b ? `${fmt(b.cpuPct)}%` : '–'} | ${fmt(m.memPerConnKB, 1)} | ${fmt(m.heapPerConnKB, 2)} | ${fmt(b?.lost)} | ${fmt(b?.duplicated)} |`,
+      `| ${m.config.label} | ${fmt(m.connected)}${m.connectFailed ? ` (${m.connectFailed} failed)` : ''} | ${fmt(b?.rate, 1)} | ${fmt(b?.deliveriesPerSec)} | ${fmt(b?.p50, 1)} | ${fmt(b?.p99, 1)} | ${fmt(b?.p999, 1)} | ${b ? `${fmt(b.cpuPct)}%` : '–'} | ${fmt(cpuPerDelivery(m), 1)} | ${fmt(m.memPerConnKB, 1)} | ${fmt(m.heapPerConnKB, 2)} | ${tries.length} (${failed}) | ${fmt(sum(tries, (s) => s.lost))} | ${fmt(sum(tries, (s) => s.duplicated))} |`,
     );
   }
-  const at = (label: string) => results.find((m) => m.config.label === label && m.config.clients === headlineClients);
-  const hub = at('hub ws');
-  const ws = at('bare ws');
-  const sio = at('socket.io');
-  const sse = at('hub sse');
-  // p99 is compared at one rate both sustained: the highest step both ran and passed.
-  const p99ByRate = { ws: hub && ws ? p99Ratios(hub, ws) : [], socketio: hub && sio ? p99Ratios(hub, sio) : [] };
+  const runsOf = (label: string) => results.filter((m) => m.config.label === label && m.config.clients === headlineClients);
+  const hub = runsOf('hub ws');
+  const ws = runsOf('bare ws');
+  const sio = runsOf('socket.io');
+  const sse = runsOf('hub sse');
+  const pairs = (a: Measurement[], b: Measurement[]) => a.slice(0, b.length).flatMap((m, i) => p99Ratios(m, b[i]!));
+  const p99ByRate = { ws: pairs(hub, ws), socketio: pairs(hub, sio) };
+  const all = results.flatMap(triesOf);
+  const hubBest = median(hub.map(throughput).filter((v): v is number => v !== undefined));
   const headline: Headline = {
     clients: headlineClients,
-    hub_deliveries_per_sec: hub?.best ? Math.round(hub.best.deliveriesPerSec) : null,
-    hub_vs_ws_throughput: ratio(hub?.best?.deliveriesPerSec, ws?.best?.deliveriesPerSec),
-    hub_vs_socketio_throughput: ratio(hub?.best?.deliveriesPerSec, sio?.best?.deliveriesPerSec),
+    repeats: Math.min(...[hub, ws, sio, sse].map((r) => r.length)),
+    hub_deliveries_per_sec: hubBest === null ? null : Math.round(hubBest),
+    hub_vs_ws_throughput: ratioOfMedians(hub, ws, throughput),
+    hub_vs_socketio_throughput: ratioOfMedians(hub, sio, throughput),
     hub_vs_ws_p99: median(p99ByRate.ws.map((r) => r.ratio)),
     hub_vs_socketio_p99: median(p99ByRate.socketio.map((r) => r.ratio)),
-    hub_vs_ws_mem_per_conn: ratio(hub?.memPerConnKB, ws?.memPerConnKB),
-    hub_vs_ws_heap_per_conn: ratio(hub?.heapPerConnKB, ws?.heapPerConnKB),
-    hub_vs_socketio_mem_per_conn: ratio(hub?.memPerConnKB, sio?.memPerConnKB),
-    hub_vs_socketio_heap_per_conn: ratio(hub?.heapPerConnKB, sio?.heapPerConnKB),
-    sse_vs_ws_throughput: ratio(sse?.best?.deliveriesPerSec, hub?.best?.deliveriesPerSec),
-    // Every step that passed, every server: what a sustained rate lost or repeated (0 by definition of passing).
-    lost: results.reduce((a, m) => a + (m.best?.lost ?? 0), 0),
-    duplicated: results.reduce((a, m) => a + (m.best?.duplicated ?? 0), 0),
+    hub_vs_ws_cpu_per_delivery: ratioOfMedians(hub, ws, cpuPerDelivery),
+    hub_vs_socketio_cpu_per_delivery: ratioOfMedians(hub, sio, cpuPerDelivery),
+    hub_vs_ws_mem_per_conn: ratioOfMedians(hub, ws, (m) => m.memPerConnKB),
+    hub_vs_ws_heap_per_conn: ratioOfMedians(hub, ws, (m) => m.heapPerConnKB),
+    hub_vs_socketio_mem_per_conn: ratioOfMedians(hub, sio, (m) => m.memPerConnKB),
+    hub_vs_socketio_heap_per_conn: ratioOfMedians(hub, sio, (m) => m.heapPerConnKB),
+    sse_vs_ws_throughput: ratioOfMedians(sse, hub, throughput),
+    spread: {
+      hub_vs_ws_throughput: spreadOf(hub, ws, throughput),
+      hub_vs_socketio_throughput: spreadOf(hub, sio, throughput),
+      hub_vs_ws_cpu_per_delivery: spreadOf(hub, ws, cpuPerDelivery),
+      hub_vs_socketio_cpu_per_delivery: spreadOf(hub, sio, cpuPerDelivery),
+      sse_vs_ws_throughput: spreadOf(sse, hub, throughput),
+    },
+    notes: [...hub, ...ws, ...sio, ...sse].map(floorNote).filter((n): n is string => n !== undefined),
+    lost: sum(all, (s) => s.lost) + (capacity ? capacity.viewers.lost + capacity.publishers.lost : 0),
+    duplicated: sum(all, (s) => s.duplicated) + (capacity ? capacity.viewers.duplicated : 0),
+    failed_tries: all.filter((s) => !s.ok).length,
   };
   return { headline, table: rows.join('\n'), p99ByRate };
+}
+
+function sum<T>(xs: readonly T[], f: (x: T) => number): number {
+  return xs.reduce((a, x) => a + f(x), 0);
+}
+
+/**
+ * Why a run has no sustained rate, when the reason is the fan-out's floor:
+ * one message takes the p99 limit to reach every client however slow the
+ * rate, so the ratio next to it compares nothing but that floor.
+ */
+function floorNote(m: Measurement): string | undefined {
+  if (m.best) return undefined;
+  const lowest = [...m.steps].sort((a, b) => a.rate - b.rate)[0];
+  if (!lowest) return `${m.config.label} ×${fmt(m.config.clients)}: not measured`;
+  const floor = lowest.lost === 0 && lowest.p99 > P99_LIMIT_MS;
+  return `${m.config.label} ×${fmt(m.config.clients)}: no rate passed${floor ? ` by its floor: even at ${lowest.rate} msg/s one message took p99 ${fmt(lowest.p99)} ms to reach every client` : `: at ${lowest.rate} msg/s ${lowest.why ?? 'failed'}`}`;
 }
 
 export interface RateRatio {
@@ -89,7 +162,7 @@ function p99Ratios(hub: Measurement, other: Measurement): RateRatio[] {
   for (const rate of [...new Set(hub.steps.map((s) => s.rate))].sort((a, b) => a - b)) {
     const h = passed(hub, rate);
     const o = passed(other, rate);
-    if (h && o && o.p99 > 0) out.push({ rate, hub: h.p99, other: o.p99, ratio: Math.round((h.p99 / o.p99) * 100) / 100 });
+    if (h && o && o.p99 > 0) out.push({ rate, hub: h.p99, other: o.p99, ratio: round2(h.p99 / o.p99) });
   }
   return out;
 }
@@ -98,7 +171,7 @@ function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : Math.round(((s[mid - 1]! + s[mid]!) / 2) * 100) / 100;
+  return s.length % 2 ? s[mid]! : round2((s[mid - 1]! + s[mid]!) / 2);
 }
 
 export interface ReportInput {
@@ -124,20 +197,25 @@ Generated by \`${r.command}\` on ${r.finished.toISOString().slice(0, 16).replace
 
 **Machine:** ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, nats-server from Debian, everything on one machine over loopback (servers, nats-server and the load clients share the ${r.machine.cpus} cores).
 
-**Method.** For each server under test a fresh nats-server (the project's \`nats.conf\`). A publisher sends probes \`{"r","i","t"}\` on \`rooms.<room>.events\`; each server relays that subject to N WebSocket clients (SSE for "hub sse"): the hub through its rooms stream as \`room:<room>\` messages, the bare \`ws\` server with \`ws.send\` of the same buffer to every client, the Socket.IO 4 server with one \`io.emit\`. Clients run in 2 load processes and check every probe by run and index. For each server the rate grows by 1.5× from a low start while every client gets every message with p99 under 100 ms, then is narrowed between the last pass and the first failure; the table shows the best rate. Memory per connection is measured two ways, the same for every server: the growth of its resident memory (RSS, read from /proc) from idle to N connected clients once it is quiet again, divided by N; and the growth of its JavaScript heap after two full garbage collections, which a probe preloaded into every server (hub and baselines alike) runs on request, divided by N. The first is what the machine sees but includes garbage the collector has not reached yet and the young generation it grew while clients connected (up to 32 MB for any of these servers), so it depends on when the collector last ran; the second is what a connection keeps.
+**Method.** For each server under test a fresh nats-server (the project's \`nats.conf\`). A publisher sends probes \`{"r","i","t"}\` on \`rooms.<room>.events\`; each server relays that subject to N WebSocket clients (SSE for "hub sse"): the hub through its rooms stream as \`room:<room>\` messages, the bare \`ws\` server with \`ws.send\` of the same buffer to every client, the Socket.IO 4 server with one \`io.emit\`. Clients run in 2 load processes and check every probe by run and index. For each server the rate grows by 1.5× from a low start while every client gets every message with p99 under 100 ms, then is narrowed between the last pass and the first failure (a rate whose try fails is tried once more); the table shows the best rate. Before the search, one step at a fixed rate of 20,000 deliveries a second (20 msg/s to 1,000 clients), the same for every server, measures server CPU per delivery, which does not depend on the p99 limit. Memory per connection is measured two ways, the same for every server: the growth of its resident memory (RSS, read from /proc) from idle to N connected clients once it is quiet again, divided by N; and the growth of its JavaScript heap after two full garbage collections, which a probe preloaded into every server (hub and baselines alike) runs on request, divided by N. The first is what the machine sees but includes garbage the collector has not reached yet and the young generation it grew while clients connected (up to 32 MB for any of these servers), so it depends on when the collector last ran; the second is what a connection keeps.
 
 ## At ${fmt(h.clients)} clients
 
-| ratio | hub / bare ws | target | hub / Socket.IO | target |
-| --- | ---: | --- | ---: | --- |
-| deliveries per second | ${h.hub_vs_ws_throughput ?? '–'} | ≥ 1.0 | ${h.hub_vs_socketio_throughput ?? '–'} | ≥ 1.25 |
-| p99 at the same rate (median over the rates both sustain) | ${h.hub_vs_ws_p99 ?? '– (no rate both sustained)'} | ≤ 1.5 | ${h.hub_vs_socketio_p99 ?? '– (no rate both sustained)'} | |
-| memory per connection (RSS) | ${h.hub_vs_ws_mem_per_conn ?? '–'} | ≤ 1.5 | ${h.hub_vs_socketio_mem_per_conn ?? '–'} | |
-| memory per connection (heap kept after GC) | ${h.hub_vs_ws_heap_per_conn ?? '–'} | ≤ 1.5 | ${h.hub_vs_socketio_heap_per_conn ?? '–'} | |
+Each server ran ${h.repeats} times at this size, each time on a fresh server and nats-server; every figure is the median over the runs, and the spread is the lowest and highest ratio of run *i* of one server against run *i* of the other. ${fmt(h.clients)} clients keep one message's fan-out far below the p99 limit on every server, so the best rate measures throughput, not that floor.
 
-Hub SSE / hub WebSocket, deliveries per second: ${h.sse_vs_ws_throughput ?? '–'} (target ≥ 0.7).
+| ratio | hub / bare ws | spread | target | hub / Socket.IO | spread | target |
+| --- | ---: | --- | --- | ---: | --- | --- |
+| deliveries per second | ${h.hub_vs_ws_throughput ?? '–'} | ${spreadText(h.spread.hub_vs_ws_throughput)} | ≥ 1.0 | ${h.hub_vs_socketio_throughput ?? '–'} | ${spreadText(h.spread.hub_vs_socketio_throughput)} | ≥ 1.25 |
+| server CPU per delivery at ${fixedRateText(r.results, h.clients)} | ${h.hub_vs_ws_cpu_per_delivery ?? '–'} | ${spreadText(h.spread.hub_vs_ws_cpu_per_delivery)} | ≤ 1.0 | ${h.hub_vs_socketio_cpu_per_delivery ?? '–'} | ${spreadText(h.spread.hub_vs_socketio_cpu_per_delivery)} | |
+| p99 at the same rate (median over the rates both sustain) | ${h.hub_vs_ws_p99 ?? '– (no rate both sustained)'} | | ≤ 1.5 | ${h.hub_vs_socketio_p99 ?? '– (no rate both sustained)'} | | |
+| memory per connection (RSS) | ${h.hub_vs_ws_mem_per_conn ?? '–'} | | ≤ 1.5 | ${h.hub_vs_socketio_mem_per_conn ?? '–'} | | |
+| memory per connection (heap kept after GC) | ${h.hub_vs_ws_heap_per_conn ?? '–'} | | ≤ 1.5 | ${h.hub_vs_socketio_heap_per_conn ?? '–'} | | |
 
-p99 in ms at each rate both sustained, hub against ${rateList(r.summary.p99ByRate.ws, 'bare ws')}; against ${rateList(r.summary.p99ByRate.socketio, 'Socket.IO')}. At ${fmt(h.clients)} clients one message's fan-out alone takes tens of milliseconds on either server, so p99 sits near that floor at every sustained rate and rises steeply only at the edge.
+Hub SSE / hub WebSocket, deliveries per second: ${h.sse_vs_ws_throughput ?? '–'} (spread ${spreadText(h.spread.sse_vs_ws_throughput)}; target ≥ 0.7).
+${h.notes.length ? `\n${h.notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
+Lost ${fmt(h.lost)} and duplicated ${fmt(h.duplicated)} messages over every try of every run (failed tries and the capacity run included); ${fmt(h.failed_tries)} tries failed (listed under "Every try").
+
+p99 in ms at each rate both sustained, hub against ${rateList(r.summary.p99ByRate.ws, 'bare ws')}; against ${rateList(r.summary.p99ByRate.socketio, 'Socket.IO')}.
 
 ## One machine, many connections
 
@@ -151,6 +229,12 @@ ${workersText(r.results, r.machine.cpus)}
 
 ${r.summary.table}
 
+## Every try
+
+A rate counts as sustained when a try passes; a rate whose first try fails is tried once more, and both tries are listed. The failed tries, per run:
+
+${failedTries(r.results)}
+
 ![Deliveries per second against the number of clients, per server](benchmarks.svg)
 
 ## What limits each figure
@@ -160,6 +244,26 @@ Measured, per run: the rate that failed after the best one, why it failed, and w
 ${limits(r.results)}
 `;
   writeFileSync(`${root}docs/benchmarks.md`, md);
+}
+
+function spreadText(s: Spread): string {
+  return s ? `${s[0]}–${s[1]}` : '–';
+}
+
+function fixedRateText(results: Measurement[], clients: number): string {
+  const rate = results.find((m) => m.config.clients === clients && m.fixed)?.fixed?.rate;
+  return rate === undefined ? 'a fixed rate' : `${fmt(rate)} msg/s (every server)`;
+}
+
+function failedTries(results: Measurement[]): string {
+  const lines = results
+    .map((m) => {
+      const failed = triesOf(m).filter((s) => !s.ok);
+      if (failed.length === 0) return undefined;
+      return `- ${m.config.label} ×${fmt(m.config.clients)}: ${failed.map((s) => `${s.rate} msg/s${s.retry ? ' (second try)' : ''}: ${s.why}`).join('; ')}`;
+    })
+    .filter((l): l is string => l !== undefined);
+  return lines.length ? lines.join('\n') : 'None.';
 }
 
 function rateList(rows: RateRatio[], other: string): string {
@@ -201,7 +305,6 @@ function limits(results: Measurement[]): string {
         const clientMsPerMessage = (lowest.clientCpuPct / 100 / lowest.deliveriesPerSec) * m.config.clients * 1000;
         return `- ${name}: no rate passed; even at ${lowest.rate} msg/s ${lowest.why}, with the server at ${fmt(lowest.cpuPct)}% of a core and the clients at ${fmt(lowest.clientCpuPct)}%. The floor is one message's fan-out: the load clients alone spend ${fmt(clientMsPerMessage)} ms of CPU reading one message on ${m.config.clients.toLocaleString('en')} connections, on the same cores as the server, so the last of them reads it well after the first whatever the rate.`;
       }
-      const perDelivery = (b.cpuPct / 100 / b.deliveriesPerSec) * 1e6;
       // A p99 failure with the server mostly idle is no backlog: one message takes that long to reach everyone.
       const floor =
         failed && failed.p99 > P99_LIMIT_MS && failed.lost === 0 && failed.cpuPct < 50
@@ -210,7 +313,7 @@ function limits(results: Measurement[]): string {
       const failure = failed
         ? `at ${failed.rate} msg/s ${failed.why}, with the server at ${fmt(failed.cpuPct)}% of a core and the load clients at ${fmt(failed.clientCpuPct)}%${floor}`
         : 'no higher rate was tried';
-      return `- ${name}: best ${b.rate} msg/s; ${failure}. At the best rate the server spent ${perDelivery.toFixed(1)} µs of CPU per delivery (${fmt(b.cpuPct)}% of a core), the clients ${fmt(b.clientCpuPct)}%; memory ${fmt(m.memPerConnKB, 1)} KB per connection resident, ${fmt(m.heapPerConnKB, 2)} KB of heap kept.`;
+      return `- ${name}: best ${b.rate} msg/s; ${failure}. At the best rate the server spent ${b.cpuUsPerDelivery.toFixed(1)} µs of CPU per delivery (${fmt(b.cpuPct)}% of a core), the clients ${fmt(b.clientCpuPct)}%; memory ${fmt(m.memPerConnKB, 1)} KB per connection resident, ${fmt(m.heapPerConnKB, 2)} KB of heap kept.`;
     })
     .join('\n');
 }
