@@ -15,6 +15,10 @@ export const ROOMS_STREAM = 'PULSE_ROOMS';
 /** The parts of a room the stream keeps; input and presence ride core NATS only. */
 export const STORED_ROOM_PARTS = ['state', 'events', 'chat'] as const satisfies readonly RoomPart[];
 export type StoredRoomPart = (typeof STORED_ROOM_PARTS)[number];
+
+export function isStoredRoomPart(part: RoomPart): part is StoredRoomPart {
+  return (STORED_ROOM_PARTS as readonly RoomPart[]).includes(part);
+}
 const ROOMS_SUBJECTS = STORED_ROOM_PARTS.map((part) => roomSubject('*', part));
 
 const MINUTE_NS = 60 * 1_000_000_000;

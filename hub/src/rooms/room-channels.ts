@@ -1,5 +1,5 @@
 import { checkRoomName, fail, ok, parseRoomSubject, type ChannelName, type Result } from '../protocol/index.js';
-import { STORED_ROOM_PARTS, type StoredRoomPart } from '../bus/streams.js';
+import { isStoredRoomPart, type StoredRoomPart } from '../bus/streams.js';
 import type { StreamHistory } from '../bus/stream-history.js';
 import type { StreamMessage } from '../bus/live-feed.js';
 import { channelMessage, type ChannelMessage } from '../channels/channel-message.js';
@@ -94,5 +94,5 @@ export class RoomChannels implements ChannelSource {
 /** The room and part of a subject the rooms stream keeps. */
 function storedPartOf(subject: string): { room: string; part: StoredRoomPart } | undefined {
   const at = parseRoomSubject(subject);
-  return at && (STORED_ROOM_PARTS as readonly string[]).includes(at.part) ? { room: at.room, part: at.part as StoredRoomPart } : undefined;
+  return at && isStoredRoomPart(at.part) ? { room: at.room, part: at.part } : undefined;
 }
