@@ -13,7 +13,8 @@ import { WsHeartbeat } from './transports/ws-heartbeat.js';
 import { WsUpgrades } from './transports/ws-upgrade.js';
 import { SseKeepalive, sseRoute } from './transports/sse.js';
 import { pollRoute } from './transports/poll-route.js';
-import { sessionCommands } from './http/session-commands.js';
+import { MAX_COMMAND_BODY_BYTES, sessionCommands } from './http/session-commands.js';
+import { SessionForwarding } from './http/session-forwarding.js';
 import { loginRoute } from './http/login.js';
 import { originGuard } from './http/origins.js';
 
@@ -34,13 +35,19 @@ export function createApp(hub: Hub) {
   app.get('/ws', auth, upgrades.route());
   const streamLimits = { maxChannels: hub.config.limits.subscriptionsPerSession, maxBufferedBytes: hub.config.maxBufferedBytes };
   app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, streamLimits));
-  app.get('/api/poll', auth, pollRoute(hub.sessions, streamLimits));
-  app.post('/api/sessions/:id', auth, sessionCommands(hub.sessions));
+  const forwarded = (outcome: string) => hub.stats.counter('pulse_session_requests_forwarded_total', 'Poll and command requests forwarded to the hub process holding the session, by outcome', { outcome });
+  const forwarding = new SessionForwarding(hub.nc, hub.sessions.processId, {
+    forwarded: (outcome) => forwarded(outcome).inc(),
+    failed: (err) => hub.log.warn('session-forwarding', `answering a forwarded request failed: ${String(err)}`),
+  });
+  app.get('/api/poll', auth, forwarding.route((c) => c.req.query('session')), pollRoute(hub.sessions, streamLimits));
+  app.post('/api/sessions/:id', auth, forwarding.route((c) => c.req.param('id'), MAX_COMMAND_BODY_BYTES), sessionCommands(hub.sessions));
   app.route('/api/presence', presenceRoutes(hub, identity));
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));
   app.route('/', dashboardRoutes(hub.config.dashboardDir));
   app.onError(internalError(hub.log));
+  forwarding.serve(app);
 
   return {
     app,
@@ -48,6 +55,7 @@ export function createApp(hub: Hub) {
     attach: (server: Server) => upgrades.attach(server, app),
     identity,
     stop: () => {
+      forwarding.stop();
       keepalive.stop();
       heartbeat.stop();
       upgrades.close();

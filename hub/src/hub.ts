@@ -17,6 +17,7 @@ import { RoomChannels } from './rooms/room-channels.js';
 import { RoomPublisher } from './rooms/room-publisher.js';
 import { TypingRelay } from './rooms/typing-relay.js';
 import { SessionTable } from './session/session-table.js';
+import { newProcessId } from './session/session-id.js';
 import { Stats } from './stats/counters.js';
 import { ThrottledLog } from './stats/throttled-log.js';
 import type { Config } from './config.js';
@@ -78,7 +79,7 @@ export class Hub {
       onLimit: (kind) => limitHits(kind).inc(),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
       onSyncFailure: (ch, err) => this.log.warn('history', `reading ${ch} failed: ${String(err)}`),
-    });
+    }, newProcessId());
 
     const published = this.stats.counter('pulse_rollups_published_total', 'Rollups this hub stored (duplicates from other hubs included)');
     const publishFailed = this.stats.counter('pulse_rollups_publish_failed_total', 'Rollups JetStream did not accept');

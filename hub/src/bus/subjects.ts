@@ -42,3 +42,8 @@ export function presenceAnnounceSubject(ch: string): string {
 export function roomPresenceAnnounceSubject(room: string): string {
   return `pulse.roompresence.${room}`;
 }
+
+/** Requests for a session held by one hub process, forwarded by another (see SessionForwarding). */
+export function sessionRequestsSubject(processId: string): string {
+  return `pulse.sessions.${processId}`;
+}

@@ -7,7 +7,7 @@ import { errorResponse, sessionEndedResponse } from './errors.js';
 
 /** Frames per command request: enough for a resubscribe of every channel at once. */
 export const MAX_COMMANDS_PER_REQUEST = 256;
-const MAX_BODY_BYTES = 4 * MAX_FRAME_BYTES;
+export const MAX_COMMAND_BODY_BYTES = 4 * MAX_FRAME_BYTES;
 
 /**
  * `POST /api/sessions/<id>`: client frames for an SSE or poll session. The
@@ -23,9 +23,9 @@ export function sessionCommands(sessions: SessionTable): MiddlewareHandler<AuthE
     }
     if (!ownsSession(c.get('user'), session)) return errorResponse(c, { code: 'forbidden', message: 'this session belongs to another user' });
     const length = Number(c.req.header('content-length') ?? 0);
-    if (length > MAX_BODY_BYTES) return errorResponse(c, { code: 'too_large', message: `a command request is at most ${MAX_BODY_BYTES} bytes` });
+    if (length > MAX_COMMAND_BODY_BYTES) return errorResponse(c, { code: 'too_large', message: `a command request is at most ${MAX_COMMAND_BODY_BYTES} bytes` });
     const text = await c.req.text();
-    if (Buffer.byteLength(text) > MAX_BODY_BYTES) return errorResponse(c, { code: 'too_large', message: `a command request is at most ${MAX_BODY_BYTES} bytes` });
+    if (Buffer.byteLength(text) > MAX_COMMAND_BODY_BYTES) return errorResponse(c, { code: 'too_large', message: `a command request is at most ${MAX_COMMAND_BODY_BYTES} bytes` });
     let body: unknown;
     try {
       body = JSON.parse(text);

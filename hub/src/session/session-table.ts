@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { isAnonymous, type PulseError, type TransportKind, type User } from '../protocol/index.js';
 import { Deadline } from './deadline.js';
 import { Session, type SessionContext } from './session.js';
+import { newSessionId } from './session-id.js';
 import type { SessionHandle, Transport } from './transport.js';
 
 /** How many ended session ids are remembered, to answer 410 rather than 404 for them. */
@@ -15,7 +15,11 @@ export class SessionTable {
   private readonly perUser = new Map<string, number>();
   private readonly expiries = new Map<Session, Deadline>();
 
-  constructor(private readonly ctx: SessionContext) {}
+  constructor(
+    private readonly ctx: SessionContext,
+    /** This process, named in every session id so other processes can forward to it. */
+    readonly processId: string,
+  ) {}
 
   /** Whether one more session of this user fits, checked before a transport is set up. */
   admit(user: User): PulseError | undefined {
@@ -38,7 +42,7 @@ export class SessionTable {
    * poll answers).
    */
   open(user: User, connect: (session: SessionHandle) => Transport, expiresAt?: number): Session {
-    const session = new Session(user, connect, this.ctx, randomBytes(12).toString('base64url'));
+    const session = new Session(user, connect, this.ctx, newSessionId(this.processId));
     this.sessions.set(session.id, session);
     if (!isAnonymous(user)) this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
     session.start();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeCursor } from '../session/cursor.js';
-import { POLL_IDLE_MS, POLL_WAIT_MS, PollTransport } from './poll.js';
+import { POLL_ANSWER_MAX_BYTES, POLL_IDLE_MS, POLL_WAIT_MS, PollTransport } from './poll.js';
 
 let ended = 0;
 let positions: Array<{ ch: string; position: number }>;
@@ -51,6 +51,22 @@ describe('PollTransport', () => {
     expect(ended).toBe(0);
     await vi.advanceTimersByTimeAsync(POLL_IDLE_MS);
     expect(ended).toBe(1);
+  });
+
+  it('splits a large backlog over answers of bounded size, in order, the next one at once', async () => {
+    const big = new PollTransport({ id: 's2', cursor: (answer) => encodeCursor([], answer) }, 16 * POLL_ANSWER_MAX_BYTES, () => undefined);
+    const frame = (i: number) => Buffer.from(JSON.stringify({ type: 'message', seq: i, data: 'x'.repeat(100 * 1024) }));
+    for (let i = 1; i <= 12; i++) big.send('message', frame(i));
+    const seqs: number[] = [];
+    let cursor: number | undefined;
+    for (let polls = 0; polls < 12 && seqs.length < 12; polls++) {
+      const answer = JSON.parse((await big.poll(new AbortController().signal, cursor)).body) as { frames: Array<{ seq: number }> };
+      cursor = polls + 1;
+      expect(JSON.stringify(answer).length).toBeLessThanOrEqual(POLL_ANSWER_MAX_BYTES + 1024);
+      seqs.push(...answer.frames.map((f) => f.seq));
+    }
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    big.end();
   });
 
   it('reports a full queue and hands the last frames over before ending on close', async () => {

@@ -3,6 +3,13 @@ import { frameBytes, type OutgoingFrame, type SessionHandle, type Transport } fr
 
 /** A poll waits at most this long for frames, then answers with none. */
 export const POLL_WAIT_MS = 25_000;
+/**
+ * The most frame bytes one answer carries (one frame more when a single frame
+ * is larger). The rest waits for the next poll, which is answered at once. It
+ * keeps an answer well inside NATS's message limit when another hub process
+ * forwards the poll (see SessionForwarding), and a slow client's answers short.
+ */
+export const POLL_ANSWER_MAX_BYTES = 512 * 1024;
 /** A poll session nobody polls for this long ends. */
 export const POLL_IDLE_MS = 30_000;
 
@@ -133,17 +140,26 @@ export class PollTransport implements Transport {
     this.waiter = undefined;
     clearTimeout(this.waitTimer);
     const answer = ++this.answers;
-    const frames = this.queue;
+    const frames = this.takeFrames();
     if (frames.length > 0) {
-      this.sent.push({ answer, frames, bytes: this.queuedBytes });
-      this.sentBytes += this.queuedBytes;
+      const bytes = frames.reduce((n, f) => n + f.length, 0);
+      this.sent.push({ answer, frames, bytes });
+      this.sentBytes += bytes;
     }
-    this.queue = [];
-    this.queuedBytes = 0;
     const body = `{"session":${JSON.stringify(this.session.id)},"cursor":${JSON.stringify(this.session.cursor(answer))},"frames":[${frames.join(',')}]}`;
     resolve({ body });
-    if (this.closing) this.end();
+    if (this.closing && this.queue.length === 0) this.end();
     else this.armIdle();
+  }
+
+  /** The queue's head, up to POLL_ANSWER_MAX_BYTES. */
+  private takeFrames(): Array<Buffer | string> {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.length <= POLL_ANSWER_MAX_BYTES)) bytes += this.queue[n++]!.length;
+    const frames = this.queue.splice(0, n);
+    this.queuedBytes -= bytes;
+    return frames;
   }
 
   private armIdle(): void {
