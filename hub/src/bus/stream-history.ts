@@ -52,38 +52,58 @@ export class StreamHistory {
    * Messages under the subject with after < seq <= upTo, oldest first, at most
    * `limit`. An empty fetch is not taken for the end: the read asks again
    * until the consumer has nothing left or READ_DEADLINE_MS passes.
+   *
+   * A fetch that expires while the server is stalled can have its messages
+   * delivered after the client stopped listening: with no acks, the consumer
+   * counts them as delivered and moves on. The consumer's delivery sequence
+   * shows the hole, and the read starts again after the last message it has.
    */
   async read(subject: string, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<HistoryRead> {
     if (upTo <= after || limit <= 0) return { messages: [], complete: true };
-    const info = await this.jsm.consumers.add(this.stream, {
-      filter_subject: subject,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: after + 1,
-      ack_policy: AckPolicy.None,
-      mem_storage: true,
-      inactive_threshold: 10_000_000_000,
-    });
-    const want = Math.min(info.num_pending, limit);
     const out: StreamMessage[] = [];
     const deadline = Date.now() + READ_DEADLINE_MS;
-    try {
-      const consumer = await this.js.consumers.get(this.stream, info.name);
-      while (out.length < want) {
-        const batch = await consumer.fetch({ max_messages: Math.min(FETCH_BATCH, want - out.length), expires: FETCH_EXPIRES_MS });
-        const before = out.length;
-        for await (const m of batch) {
-          if (m.seq > upTo) return { messages: out, complete: true };
-          out.push({ subject: m.subject, seq: m.seq, ts: Math.floor(m.info.timestampNanos / 1e6), data: m.data });
-        }
-        if (out.length > before) continue;
-        // Nothing came: the rest aged out (the consumer has none left), or the server is slow.
-        if ((await this.jsm.consumers.info(this.stream, info.name)).num_pending === 0) return { messages: out, complete: true };
-        if (Date.now() > deadline) return { messages: out, complete: false };
+    let want: number | undefined;
+    for (;;) {
+      if (want !== undefined && Date.now() > deadline) return { messages: out, complete: false };
+      const info = await this.jsm.consumers.add(this.stream, {
+        filter_subject: subject,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: (out.at(-1)?.seq ?? after) + 1,
+        ack_policy: AckPolicy.None,
+        mem_storage: true,
+        inactive_threshold: 10_000_000_000,
+      });
+      want ??= Math.min(info.num_pending, limit);
+      try {
+        const outcome = await this.drain(info.name, out, want, upTo, deadline);
+        if (outcome !== 'hole') return { messages: out, complete: outcome === 'complete' };
+      } finally {
+        await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
       }
-    } finally {
-      await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
     }
-    return { messages: out, complete: true };
+  }
+
+  /** Fetches from one consumer into `out` until `want`, `upTo`, the end, the deadline, or a hole in its deliveries. */
+  private async drain(name: string, out: StreamMessage[], want: number, upTo: number, deadline: number): Promise<'complete' | 'incomplete' | 'hole'> {
+    const consumer = await this.js.consumers.get(this.stream, name);
+    let delivered = 0;
+    while (out.length < want) {
+      const batch = await consumer.fetch({ max_messages: Math.min(FETCH_BATCH, want - out.length), expires: FETCH_EXPIRES_MS });
+      const before = out.length;
+      for await (const m of batch) {
+        if (m.info.deliverySequence !== delivered + 1) return 'hole';
+        delivered++;
+        if (m.seq > upTo) return 'complete';
+        out.push({ subject: m.subject, seq: m.seq, ts: Math.floor(m.info.timestampNanos / 1e6), data: m.data });
+      }
+      if (out.length > before) continue;
+      // Nothing came: the rest aged out (the consumer has none left), the server is slow, or what it sent was lost.
+      const state = await this.jsm.consumers.info(this.stream, name);
+      if (state.delivered.consumer_seq > delivered) return 'hole';
+      if (state.num_pending === 0) return 'complete';
+      if (Date.now() > deadline) return 'incomplete';
+    }
+    return 'complete';
   }
 }
 function isNoMessage(err: unknown): boolean {
