@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager, NatsConnection, Subscription } from 'nats';
+import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { ChannelKind, PulseError } from './protocol/index.js';
 import { BusState } from './bus/connect.js';
 import { LiveFeed } from './bus/live-feed.js';
@@ -8,11 +8,10 @@ import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
 import { PageChannels } from './channels/page-channels.js';
 import type { ChannelSource } from './channels/source.js';
-import { subscribeMetrics } from './ingest/metric-subscriber.js';
 import { Presence } from './presence/presence.js';
-import { RollupAggregator } from './rollups/aggregator.js';
 import { RollupChannels } from './rollups/rollup-channels.js';
 import { RollupPublisher } from './rollups/rollup-publisher.js';
+import { RollupEngine } from './rollups/rollup-engine.js';
 import { RoomChannels } from './rooms/room-channels.js';
 import { RoomPublisher } from './rooms/room-publisher.js';
 import { TypingRelay } from './rooms/typing-relay.js';
@@ -22,7 +21,6 @@ import { Stats } from './stats/counters.js';
 import { ThrottledLog } from './stats/throttled-log.js';
 import type { Config } from './config.js';
 
-const FLUSH_EVERY_MS = 100;
 const LOG_INTERVAL_MS = 10_000;
 
 /** What exists before the hub: the pieces presence needs while the hub is still being built. */
@@ -54,11 +52,9 @@ export class Hub {
   readonly rooms: RoomChannels;
   readonly bus: BusState;
   private readonly typing: TypingRelay;
-  private readonly aggregator: RollupAggregator;
   private readonly publisher: RollupPublisher;
   private readonly feeds: LiveFeed[] = [];
-  private metricsSub: Subscription | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
+  private rollups: RollupEngine | undefined;
 
   private constructor(b: Basics) {
     ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence } = b);
@@ -81,15 +77,10 @@ export class Hub {
       onSyncFailure: (ch, err) => this.log.warn('history', `reading ${ch} failed: ${String(err)}`),
     }, newProcessId());
 
-    const published = this.stats.counter('pulse_rollups_published_total', 'Rollups this hub stored (duplicates from other hubs included)');
-    const publishFailed = this.stats.counter('pulse_rollups_publish_failed_total', 'Rollups JetStream did not accept');
+    const publishFailed = this.stats.counter('pulse_rollups_publish_failed_total', 'Rollups JetStream refused through every retry');
     this.publisher = new RollupPublisher(this.js, (series, err) => {
       publishFailed.inc();
       this.log.warn('rollup-publish', `rollup of ${series} not stored: ${String(err)}`);
-    });
-    this.aggregator = new RollupAggregator((series, rollup) => {
-      published.inc();
-      void this.publisher.publish(series, rollup);
     });
     this.registerGauges();
   }
@@ -144,28 +135,28 @@ export class Hub {
     );
     this.typing.start();
 
-    const samples = this.stats.counter('pulse_samples_total', 'Metric samples accepted into rollups');
-    const late = this.stats.counter('pulse_samples_dropped_total', 'Metric samples dropped', { reason: 'late' });
-    const future = this.stats.counter('pulse_samples_dropped_total', 'Metric samples dropped', { reason: 'future' });
+    await this.startRollups();
+  }
+
+  private async startRollups(): Promise<void> {
+    const samples = this.stats.counter('pulse_samples_total', 'Metric samples counted in the rollups this process stored');
+    const dropped = (reason: string) => this.stats.counter('pulse_samples_dropped_total', 'Metric samples not counted in any rollup, by reason', { reason });
     const bad = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_metrics' });
-    this.metricsSub = subscribeMetrics(
-      this.nc,
-      { index: this.config.workerIndex, count: this.config.workers },
-      (batch) => {
-        const now = Date.now();
-        for (const s of batch) {
-          const outcome = this.aggregator.add(s.series, s.value, s.ts, now);
-          if (outcome === 'accepted') samples.inc();
-          else if (outcome === 'late') late.inc();
-          else future.inc();
-        }
-      },
-      (subject, error) => {
+    const skipped = this.stats.counter('pulse_rollup_skips_total', 'Times a partition skipped windows whose samples had aged out of the samples stream');
+    this.rollups = await RollupEngine.start(this.nc, this.sessions.processId, this.publisher, {
+      dropped: (reason) => dropped(reason).inc(),
+      counted: (n) => samples.inc(n),
+      badPayload: (subject, error) => {
         bad.inc();
         this.log.warn('bad-metric', `${subject.slice(0, 120)}: ${error.message}`);
       },
-    );
-    this.flushTimer = setInterval(() => this.aggregator.flush(Date.now()), FLUSH_EVERY_MS);
+      skipped: (partition, until) => {
+        skipped.inc();
+        this.log.warn('rollup-skip', `partition ${partition}: windows before ${new Date(until).toISOString()} not stored, their samples aged out of the samples stream`);
+      },
+      error: (what, err) => this.log.warn(what, String(err)),
+    });
+    this.stats.gauge('pulse_rollup_partitions', 'Partitions of the series space this process rolls up', () => this.rollups?.partitions.length ?? 0);
   }
 
   private registerGauges(): void {
@@ -179,12 +170,10 @@ export class Hub {
     this.stats.gauge('pulse_nats_disconnects', 'Losses of the NATS connection since start', () => this.bus.disconnects);
   }
 
-  /** Stops taking input, stores the open windows, and closes every session. */
+  /** Hands its partitions over (their open windows go to the next holder), and closes every session. */
   async stop(): Promise<void> {
-    clearInterval(this.flushTimer);
-    this.metricsSub?.unsubscribe();
+    await this.rollups?.stop().catch((err: unknown) => this.log.warn('rollup-handover', String(err)));
     this.typing.stop();
-    this.aggregator.flushAll();
     this.sessions.closeAll();
     this.presence.stop();
     await Promise.all(this.feeds.map((f) => f.stop().catch(() => undefined)));

@@ -1,6 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
-import { roomSubject, type RoomPart } from '../protocol/index.js';
-import { ROLLUP_SUBJECTS } from './subjects.js';
+import { METRICS_SUBJECTS, roomSubject, type RoomPart } from '../protocol/index.js';
+import { ROLLUP_SUBJECTS, SAMPLES_TICK_SUBJECT } from './subjects.js';
 
 /**
  * The JetStream streams the hub owns. Their sequence numbers are the channels'
@@ -12,6 +12,16 @@ export const ROLLUPS_STREAM = 'PULSE_ROLLUPS';
  * hub stores, so the stream numbers each message once however many hubs run.
  */
 export const ROOMS_STREAM = 'PULSE_ROOMS';
+/**
+ * Captures the raw samples services publish on `metrics.>`, as they publish
+ * them, so that rollups are computed from one ordered record with one clock
+ * (the stream's), whichever hub computes them and however often that hub
+ * changes. Kept only long enough to finish the open windows after a hub dies
+ * or all hubs restart: it is a buffer, not history.
+ */
+export const SAMPLES_STREAM = 'PULSE_SAMPLES';
+export const SAMPLES_MAX_AGE_MINUTES = 2;
+const SAMPLES_MAX_BYTES = 1024 * 1024 * 1024;
 /** The parts of a room the stream keeps; input and presence ride core NATS only. */
 export const STORED_ROOM_PARTS = ['state', 'events', 'chat'] as const satisfies readonly RoomPart[];
 export type StoredRoomPart = (typeof STORED_ROOM_PARTS)[number];
@@ -52,6 +62,18 @@ function historyStream(name: string, subjects: string[], maxAgeMinutes: number):
 
 /** Creates each stream, or brings an existing one to the configured limits. */
 export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing): Promise<void> {
+  await ensureStream(jsm, {
+    name: SAMPLES_STREAM,
+    subjects: [METRICS_SUBJECTS, SAMPLES_TICK_SUBJECT],
+    retention: RetentionPolicy.Limits,
+    // File storage: the open windows survive a restart of nats-server too.
+    storage: StorageType.File,
+    max_age: SAMPLES_MAX_AGE_MINUTES * MINUTE_NS,
+    max_bytes: SAMPLES_MAX_BYTES,
+    discard: DiscardPolicy.Old,
+    duplicate_window: MINUTE_NS,
+    num_replicas: 1,
+  });
   await ensureStream(jsm, historyStream(ROLLUPS_STREAM, [ROLLUP_SUBJECTS], sizing.rollupsMaxAgeMinutes));
   await ensureStream(jsm, historyStream(ROOMS_STREAM, ROOMS_SUBJECTS, sizing.roomsMaxAgeMinutes));
 }

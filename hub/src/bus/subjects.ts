@@ -47,3 +47,10 @@ export function roomPresenceAnnounceSubject(room: string): string {
 export function sessionRequestsSubject(processId: string): string {
   return `pulse.sessions.${processId}`;
 }
+
+/**
+ * A hub that rolls up publishes an empty message here a few times a second.
+ * The samples stream captures it with everything else, so a quiet stream
+ * still tells its readers what time it is in stream time, and windows close.
+ */
+export const SAMPLES_TICK_SUBJECT = 'pulse.samples.tick';

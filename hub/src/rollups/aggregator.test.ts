@@ -1,66 +1,112 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollup } from '../protocol/index.js';
-import { RollupAggregator, WINDOW_GRACE_MS } from './aggregator.js';
+import { MAX_FUTURE_MS, RollupAggregator, WINDOW_GRACE_MS, windowFloor } from './aggregator.js';
 import { QUANTILE_RELATIVE_ACCURACY } from './window.js';
 
-function collect() {
+function collect(closedThrough = 0) {
   const out: Array<[string, Rollup]> = [];
-  return { out, agg: new RollupAggregator((s, r) => out.push([s, r])) };
+  return { out, agg: new RollupAggregator(closedThrough, (s, r) => out.push([s, r])) };
 }
 
+let seq = 0;
+/** A sample stored at `storedAt` (its own time when `ts` is left out). */
+const add = (agg: RollupAggregator, series: string, value: number, storedAt: number, ts = storedAt) => agg.add(series, value, ts, storedAt, ++seq);
+
 describe('RollupAggregator', () => {
-  it('closes a window only once its grace has passed', () => {
+  it('closes a window only once a message stored after its grace has been read', () => {
     const { out, agg } = collect();
-    agg.add('cpu', 1, 10_100, 10_100);
-    agg.add('cpu', 3, 10_900, 10_900);
-    agg.flush(11_000 + WINDOW_GRACE_MS - 1);
+    add(agg, 'cpu', 1, 10_100);
+    add(agg, 'cpu', 3, 10_900);
+    agg.close(11_000 + WINDOW_GRACE_MS - 1);
     expect(out).toEqual([]);
-    agg.flush(11_000 + WINDOW_GRACE_MS);
+    agg.close(11_000 + WINDOW_GRACE_MS);
     expect(out).toHaveLength(1);
     expect(out[0]![1]).toMatchObject({ t: 10_000, count: 2, sum: 4, min: 1, max: 3, last: 3 });
+    expect(agg.closedThrough).toBe(11_000);
   });
 
   it('takes last by time, not by arrival', () => {
     const { out, agg } = collect();
-    agg.add('q', 5, 10_800, 10_900);
-    agg.add('q', 7, 10_200, 10_950);
-    agg.flushAll();
+    add(agg, 'q', 5, 10_900, 10_800);
+    add(agg, 'q', 7, 10_950, 10_200);
+    agg.close(20_000);
     expect(out[0]![1].last).toBe(5);
   });
 
   it('feeds the untagged series from a tagged sample', () => {
     const { out, agg } = collect();
-    agg.add('cpu,host=a', 1, 5_000, 5_000);
-    agg.add('cpu,host=b', 2, 5_001, 5_001);
-    agg.flushAll();
+    add(agg, 'cpu,host=a', 1, 5_000);
+    add(agg, 'cpu,host=b', 2, 5_001);
+    agg.close(10_000);
     const by = Object.fromEntries(out.map(([s, r]) => [s, r]));
     expect(by['cpu,host=a']!.count).toBe(1);
     expect(by['cpu,host=b']!.count).toBe(1);
     expect(by['cpu']).toMatchObject({ count: 2, sum: 3 });
   });
 
-  it('refuses samples for closed windows and from the far future', () => {
+  it('decides lateness by when the stream stored a sample, not by any clock', () => {
     const { agg } = collect();
-    expect(agg.add('x', 1, 1_000, 2_000 + WINDOW_GRACE_MS)).toBe('late');
-    expect(agg.add('x', 1, 2_000, 2_000 + WINDOW_GRACE_MS)).toBe('accepted');
-    expect(agg.add('x', 1, 200_000, 100_000)).toBe('future');
+    expect(add(agg, 'x', 1, 2_000 + WINDOW_GRACE_MS, 1_000)).toBe('late');
+    expect(add(agg, 'x', 1, 2_000 + WINDOW_GRACE_MS - 1, 1_999)).toBe('accepted');
+    expect(add(agg, 'x', 1, 100_000, 100_001 + MAX_FUTURE_MS)).toBe('future');
+  });
+
+  it('skips windows stored before it took over, without counting them as dropped', () => {
+    const { out, agg } = collect(3_000);
+    // A replay from before the handover: the previous owner accepted and stored this one.
+    expect(add(agg, 'x', 1, 3_100, 2_900)).toBe('published');
+    expect(add(agg, 'x', 2, 3_200)).toBe('accepted');
+    agg.close(5_000);
+    expect(out.map(([, r]) => [r.t, r.count])).toEqual([[3_000, 1]]);
+  });
+
+  it('computes the same rollups from the same messages, whichever point it took over from', () => {
+    const messages = Array.from({ length: 400 }, (_, i) => ({ storedAt: 1_000 + i * 13, ts: 1_000 + i * 13 - (i % 7) * 30, value: Math.sin(i) * 100, seq: i + 1 }));
+    const run = (from: number, closedThrough: number) => {
+      const out: Rollup[] = [];
+      const agg = new RollupAggregator(closedThrough, (_, r) => out.push(r));
+      for (const m of messages.slice(from)) {
+        agg.add('s', m.value, m.ts, m.storedAt, m.seq);
+        agg.close(m.storedAt);
+      }
+      agg.close(Infinity);
+      return out;
+    };
+    const whole = run(0, 0);
+    // A second owner that starts where the first one's checkpoint says: the first seq of an open window.
+    const cut = 200;
+    const first = new RollupAggregator(0, () => undefined);
+    for (const m of messages.slice(0, cut)) {
+      first.add('s', m.value, m.ts, m.storedAt, m.seq);
+      first.close(m.storedAt);
+    }
+    const resumed = run(first.firstOpenSeq()! - 1, first.closedThrough);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(whole.slice(-resumed.length)).toEqual(resumed);
+    expect(whole.at(-resumed.length - 1)!.t + 1000).toBe(first.closedThrough);
   });
 
   it('keeps windows of one series apart', () => {
     const { out, agg } = collect();
-    agg.add('x', 1, 1_500, 1_500);
-    agg.add('x', 2, 2_500, 2_500);
-    agg.flush(2_000 + WINDOW_GRACE_MS);
+    add(agg, 'x', 1, 1_500);
+    add(agg, 'x', 2, 2_500);
+    agg.close(2_000 + WINDOW_GRACE_MS);
     expect(out.map(([, r]) => r.t)).toEqual([1_000]);
-    agg.flush(3_000 + WINDOW_GRACE_MS);
+    agg.close(3_000 + WINDOW_GRACE_MS);
     expect(out.map(([, r]) => r.t)).toEqual([1_000, 2_000]);
+  });
+
+  it('floors negative and boundary times to their window', () => {
+    expect(windowFloor(2_000)).toBe(2_000);
+    expect(windowFloor(2_999)).toBe(2_000);
+    expect(windowFloor(-1)).toBe(-1_000);
   });
 
   it('reports quantiles within the stated relative error, negative values included', () => {
     const { out, agg } = collect();
     const values = Array.from({ length: 5000 }, (_, i) => Math.exp(Math.sin(i) * 4) * (i % 3 === 0 ? -1 : 1));
-    for (const v of values) agg.add('d', v, 7_000, 7_000);
-    agg.flushAll();
+    for (const v of values) add(agg, 'd', v, 7_000);
+    agg.close(Infinity);
     const r = out[0]![1];
     const sorted = [...values].sort((a, b) => a - b);
     for (const [q, got] of [[0.5, r.p50], [0.9, r.p90], [0.99, r.p99]] as const) {

@@ -2,10 +2,16 @@ import type { JetStreamClient } from 'nats';
 import type { Rollup } from '../protocol/index.js';
 import { rollupSubject } from '../bus/subjects.js';
 
+/** JetStream may be away for a moment (a leader election, a reconnect); a rollup is worth waiting for. */
+const ATTEMPTS = 20;
+const RETRY_AFTER_MS = 500;
+
 /**
- * Stores each rollup in the rollups stream. The message id `<series>:<window>`
- * lets every hub of a deployment publish the same rollup: JetStream keeps the
- * first within its duplicate window.
+ * Stores each rollup in the rollups stream with the message id
+ * `<series>:<window>`. One hub rolls a partition up at a time, but around a
+ * handover the previous and the next owner may both store a window; they
+ * compute it from the same messages, so the copies are identical, and
+ * JetStream keeps the first within its duplicate window.
  */
 export class RollupPublisher {
   private readonly encoder = new TextEncoder();
@@ -15,11 +21,20 @@ export class RollupPublisher {
     private readonly onError: (series: string, err: unknown) => void,
   ) {}
 
-  publish(series: string, rollup: Rollup): Promise<void> {
+  /** True once stored (or found stored already); false when JetStream refused it every time. */
+  async publish(series: string, rollup: Rollup): Promise<boolean> {
     const data = this.encoder.encode(JSON.stringify(rollup));
-    return this.js.publish(rollupSubject(series), data, { msgID: `${series}:${rollup.t}` }).then(
-      () => undefined,
-      (err: unknown) => this.onError(series, err),
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.js.publish(rollupSubject(series), data, { msgID: `${series}:${rollup.t}` });
+        return true;
+      } catch (err) {
+        if (attempt === ATTEMPTS) {
+          this.onError(series, err);
+          return false;
+        }
+        await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
+      }
+    }
   }
 }

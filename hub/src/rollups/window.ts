@@ -18,7 +18,11 @@ export class WindowAccumulator {
   private lastTs = -Infinity;
   private readonly sketch = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
 
-  constructor(readonly start: number) {}
+  constructor(
+    readonly start: number,
+    /** The stream seq of the first message that fed this window: where a replay must begin to rebuild it. */
+    readonly firstSeq: number,
+  ) {}
 
   add(value: number, ts: number): void {
     this.count++;
