@@ -7,13 +7,17 @@ import { measure, type Config, type Measurement } from './measure.js';
 import { summarize, writeReport, type ReportInput } from './report.js';
 import { capacity, type CapacityResult } from './scenarios.js';
 import { startSystem } from './system.js';
+import { measureIngest, type IngestResult } from './ingest.js';
+import { ingestHeadline, INGEST_TARGET_PER_SEC } from './ingest-report.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only <label>] [-- --resume <partial.json>] [-- --report <results.json>]`:
  * the fixed matrix. In turn, each on a fresh nats-server: the hub (WebSocket,
  * then SSE, then with two workers), a bare `ws` relay and a
  * Socket.IO 4 relay, each relaying the same NATS subject to the same kind of
- * clients; for each, the highest sustainable rate and what it costs. Prints a
+ * clients; for each, the highest sustainable rate and what it costs. Then
+ * ingest: the samples per second one and two hub processes roll up exactly,
+ * and the CPU each sample costs. Prints a
  * table and the ratios, writes results JSON, and (without --quick) the
  * report docs/benchmarks.md with its chart. The last line printed is one
  * JSON object with the headline ratios. `--report` writes the report again
@@ -64,6 +68,7 @@ interface RunFile {
   seconds: number;
   results: Measurement[];
   capacity?: CapacityResult;
+  ingest?: IngestResult[];
 }
 
 /** The report of a finished full run, from its results file: for a report whose wording changed since. */
@@ -71,7 +76,7 @@ function reportAgain(file: string): void {
   const run = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
   if (run.quick) throw new Error(`${file} is a --quick run: the report needs the full matrix`);
   const summary = summarize(run.results, HEADLINE_CLIENTS, run.capacity);
-  writeReport(ROOT, { ...run, capacity: run.capacity, finished: statSync(file).mtime, resumed: false, summary, command: 'npm run bench' });
+  writeReport(ROOT, { ...run, capacity: run.capacity, ingest: run.ingest ?? [], finished: statSync(file).mtime, resumed: false, summary, command: 'npm run bench' });
   console.log(summary.table);
   console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   console.log(JSON.stringify(summary.headline));
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   // Each finished measurement is saved at once, so a long run that stops can go on with --resume <file>.
   const partial = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${stamp}.partial.json`;
-  const resumed = resume ? (JSON.parse(readFileSync(resume, 'utf8')) as { results: Measurement[]; capacity?: CapacityResult }) : undefined;
+  const resumed = resume ? (JSON.parse(readFileSync(resume, 'utf8')) as Partial<RunFile>) : undefined;
   const results: Measurement[] = resumed?.results ?? [];
   const tty = process.stdout.isTTY;
   const log = (line: string) => console.log(`${tty ? '\r\x1b[2K' : ''}${line}`);
@@ -118,25 +123,35 @@ async function main(): Promise<void> {
           progress,
         }),
       );
-      writeFileSync(partial, JSON.stringify({ results }, null, 2));
+      writeFileSync(partial, JSON.stringify({ results, capacity: resumed?.capacity, ingest: resumed?.ingest }, null, 2));
     } finally {
       await publisher.close();
       await nats.stop();
     }
   }
   const capacityRun = quick || only !== undefined ? undefined : (resumed?.capacity ?? (await runCapacity(log, progress)));
+  if (capacityRun) writeFileSync(partial, JSON.stringify({ results, capacity: capacityRun }, null, 2));
+  const ingest = only !== undefined && only !== 'ingest' ? [] : (resumed?.ingest ?? (await runIngest(log)));
   const summary = summarize(results, HEADLINE_CLIENTS, capacityRun);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const seconds = Math.round((Date.now() - started) / 1000);
   const file = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${stamp}.json`;
-  writeFileSync(file, JSON.stringify({ machine, quick, seconds, summary, results, capacity: capacityRun }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, quick, seconds, summary, results, capacity: capacityRun, ingest }, null, 2));
   console.log(summary.table);
   console.log(`results: ${file} (${seconds} s)`);
   if (!quick && only === undefined) {
-    writeReport(ROOT, { machine, finished: new Date(), seconds, resumed: resume !== undefined, results, summary, capacity: capacityRun, command: 'npm run bench' });
+    writeReport(ROOT, { machine, finished: new Date(), seconds, resumed: resume !== undefined, results, summary, capacity: capacityRun, ingest, command: 'npm run bench' });
     console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   }
-  console.log(JSON.stringify(summary.headline));
+  console.log(JSON.stringify({ ...summary.headline, ingest: ingest.length ? ingestHeadline(ingest) : null }));
+}
+
+/** Samples per second into one hub process, then two, each on a fresh nats-server. */
+async function runIngest(log: (l: string) => void): Promise<IngestResult[]> {
+  const rates = quick ? [INGEST_TARGET_PER_SEC, 4 * INGEST_TARGET_PER_SEC] : [100_000, 200_000, 400_000, 800_000, 1_600_000, 3_200_000];
+  const out: IngestResult[] = [];
+  for (const hubs of [1, 2]) out.push(await measureIngest({ hubs, fixedRate: INGEST_TARGET_PER_SEC, stepSeconds: quick ? 4 : 6, rates, log }));
+  return out;
 }
 
 /** One machine, HUB_WORKERS=2: 10,000 WebSocket viewers while 50,000 metric samples a second are rolled up. */

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { P99_LIMIT_MS, type Measurement, type Step } from './measure.js';
 import type { CapacityResult } from './scenarios.js';
+import type { IngestResult } from './ingest.js';
+import { ingestSection } from './ingest-report.js';
 
 /** Min and max, over the repeated runs, of one ratio (run i of one server against run i of the other). */
 export type Spread = [number, number] | null;
@@ -184,6 +186,7 @@ export interface ReportInput {
   results: Measurement[];
   summary: Summary;
   capacity: CapacityResult | undefined;
+  ingest: IngestResult[];
   command: string;
 }
 
@@ -221,6 +224,7 @@ p99 in ms at each rate both sustained, hub against ${rateList(r.summary.p99ByRat
 
 ${capacityText(r.capacity)}
 
+${ingestSection(r.ingest)}
 ## Fan-out with workers
 
 ${workersText(r.results, r.machine.cpus)}
