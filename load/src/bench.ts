@@ -69,6 +69,8 @@ interface RunFile {
   results: Measurement[];
   capacity?: CapacityResult;
   ingest?: IngestResult[];
+  /** Whether some of the measurements were reused from an earlier run (--resume). */
+  resumed?: boolean;
 }
 
 /** The report of a finished full run, from its results file: for a report whose wording changed since. */
@@ -76,7 +78,7 @@ function reportAgain(file: string): void {
   const run = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
   if (run.quick) throw new Error(`${file} is a --quick run: the report needs the full matrix`);
   const summary = summarize(run.results, HEADLINE_CLIENTS, run.capacity);
-  writeReport(ROOT, { ...run, capacity: run.capacity, ingest: run.ingest ?? [], finished: statSync(file).mtime, resumed: false, summary, command: 'npm run bench' });
+  writeReport(ROOT, { ...run, capacity: run.capacity, ingest: run.ingest ?? [], finished: statSync(file).mtime, resumed: run.resumed ?? false, summary, command: 'npm run bench' });
   console.log(summary.table);
   console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   console.log(JSON.stringify(summary.headline));
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const seconds = Math.round((Date.now() - started) / 1000);
   const file = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${stamp}.json`;
-  writeFileSync(file, JSON.stringify({ machine, quick, seconds, summary, results, capacity: capacityRun, ingest }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, quick, seconds, resumed: resume !== undefined, summary, results, capacity: capacityRun, ingest }, null, 2));
   console.log(summary.table);
   console.log(`results: ${file} (${seconds} s)`);
   if (!quick && only === undefined) {

@@ -41,6 +41,13 @@ export function ingestHeadline(runs: IngestResult[]): IngestHeadline {
   };
 }
 
+/** Each hub's share of one core during the fixed step, as "12% + 11%". */
+function coreShares(run: IngestResult | undefined): string {
+  if (!run) return '–';
+  const seconds = run.fixed.published / run.fixed.sentPerSec;
+  return run.fixed.hubCpuSeconds.map((cpu) => `${Math.round((cpu / seconds) * 100)}%`).join(' + ');
+}
+
 /** The report's section on ingest. */
 export function ingestSection(runs: IngestResult[]): string {
   if (runs.length === 0) return '';
@@ -66,7 +73,7 @@ Services publish batches of ${batch} samples (a JSON array of numbers) on \`metr
 
 ${verdict} Every step: ${fmt(h.counted)} of ${fmt(h.published)} samples counted, ${h.stored_twice} windows stored twice.
 
-With two hub processes each parses only the samples of its own half of the partitions (the busiest used ${h.two_hubs_busiest_cpu_us_per_own_sample ?? '–'} µs per sample it rolled up), but each still receives the whole stream from nats-server: a hub skips a sample of a partition it does not hold by a hash of the subject, without parsing it, so two hubs together spend ${h.two_hubs_cpu_us_per_sample ?? '–'} µs per sample against one hub's ${h.one_hub_cpu_us_per_sample ?? '–'}. nats-server 2.9 (Debian's) cannot give a consumer a hash partition of the subjects, so that reading is the part that does not shrink as hubs are added; batching keeps it per message, not per sample. Here the hubs, nats-server and the publisher share 2 cores, so the two-hub rates measure the machine, not the design.
+With two hub processes each parses only the samples of its own half of the partitions: at the fixed rate each used ${coreShares(runs.find((r) => r.hubs === 2))} of one core against ${coreShares(runs.find((r) => r.hubs === 1))} for one hub alone (the busiest ${h.two_hubs_busiest_cpu_us_per_own_sample ?? '–'} µs per sample it rolled up). Each still receives the whole stream from nats-server: a hub skips a sample of a partition it does not hold by a hash of the subject, without parsing it, so two hubs together spend ${h.two_hubs_cpu_us_per_sample ?? '–'} µs per sample against one hub's ${h.one_hub_cpu_us_per_sample ?? '–'}. nats-server 2.9 (Debian's) cannot give a consumer a hash partition of the subjects, so that reading is the part that does not shrink as hubs are added; batching keeps it per message, not per sample. Here the hubs, nats-server and the publisher share 2 cores, so the two-hub rates measure the machine, not the design.
 
 ${rows.join('\n')}
 `;
