@@ -18,6 +18,7 @@ describe('OwnedPartition', () => {
   it('moves its checkpoint past a window only once that window is stored', async () => {
     const s = manualStore();
     const p = new OwnedPartition({ closedThrough: 1_000, replayFrom: 5 }, s.store);
+    p.pending = false;
     p.add('x', 1, 1_100, 1_100, 5);
     p.add('x', 2, 2_100, 2_100, 6);
     p.nextSeq = 7;
@@ -31,8 +32,17 @@ describe('OwnedPartition', () => {
     expect(p.checkpoint(6)).toEqual({ closedThrough: 2_000, replayFrom: 6 });
   });
 
+  it('keeps the checkpoint it came with until the reader has been sent back for it', () => {
+    const p = new OwnedPartition({ closedThrough: 3_000, replayFrom: 7 }, async () => undefined);
+    // The reader is far ahead, at another partition's messages; this one has read none of them.
+    expect(p.checkpoint(5_000)).toEqual({ closedThrough: 3_000, replayFrom: 7 });
+    p.pending = false;
+    expect(p.checkpoint(5_000)).toEqual({ closedThrough: 3_000, replayFrom: 5_001 });
+  });
+
   it('points past everything read when no window is open', () => {
     const p = new OwnedPartition({ closedThrough: 0, replayFrom: 1 }, async () => undefined);
+    p.pending = false;
     p.nextSeq = 40;
     expect(p.checkpoint(99)).toEqual({ closedThrough: 0, replayFrom: 100 });
     expect(p.checkpoint(10)).toEqual({ closedThrough: 0, replayFrom: 40 });

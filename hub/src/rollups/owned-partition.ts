@@ -11,6 +11,11 @@ import type { Checkpoint } from './partition-record.js';
 export class OwnedPartition {
   /** Messages before this seq were read already, here or by the previous owner. */
   nextSeq: number;
+  /**
+   * Taken, but the reader has not yet been sent back to where this partition
+   * starts: it has read nothing, so its checkpoint is still the one it came with.
+   */
+  pending = true;
   private readonly aggregator: RollupAggregator;
   private closing: Array<[string, Rollup]> = [];
   /** Closed windows on their way to the stream, oldest first, each with the checkpoint that holds once they are stored. */
@@ -57,7 +62,7 @@ export class OwnedPartition {
 
   /** Where the next owner would start if this one stopped now. */
   checkpoint(position: number): Checkpoint {
-    return this.unstored.length > 0 ? this.stored : this.current(position);
+    return this.pending || this.unstored.length > 0 ? this.stored : this.current(position);
   }
 
   /** Resolves once every closed window is stored (or given up on). */

@@ -1,4 +1,4 @@
-import type { JetStreamClient, JsMsg, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager, JsMsg, NatsConnection, StreamInfo } from 'nats';
 import { ROLLUP_WINDOW_MS, baseSeries, seriesOfMetricsSubject, type PulseError, type Rollup } from '../protocol/index.js';
 import { SAMPLES_STREAM } from '../bus/streams.js';
 import { SAMPLES_TICK_SUBJECT } from '../bus/subjects.js';
@@ -17,6 +17,12 @@ const TICK_MS = 200;
 const CLOSE_CHECK_MS = 20;
 /** A handover waits at most this long for closed windows to be stored. */
 const HANDOVER_WAIT_MS = 10_000;
+/** How far the hub's clock may be from nats-server's, for judging when the stream dropped a message by age. */
+const CLOCK_SKEW_MS = 5_000;
+/** A move that could not ask the stream where it starts asks again after this long. */
+const RETRY_MOVE_MS = 1_000;
+/** A stream this full may have dropped messages for size rather than age. */
+const NEARLY_FULL = 0.9;
 
 export interface RollupEvents {
   /** A sample no window counts. */
@@ -55,6 +61,7 @@ export class RollupEngine implements LeaseHolder {
   private constructor(
     private readonly nc: NatsConnection,
     js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
     private readonly publisher: RollupPublisher,
     private readonly events: RollupEvents,
   ) {
@@ -63,7 +70,7 @@ export class RollupEngine implements LeaseHolder {
 
   static async start(nc: NatsConnection, processId: string, publisher: RollupPublisher, events: RollupEvents, timing?: LeaseTiming): Promise<RollupEngine> {
     const js = nc.jetstream();
-    const engine = new RollupEngine(nc, js, publisher, events);
+    const engine = new RollupEngine(nc, js, await nc.jetstreamManager(), publisher, events);
     engine.leases = await PartitionLeases.start(js, processId, engine, (err) => events.error('rollup-leases', err), timing);
     engine.tick = setInterval(() => {
       if (engine.owned.size > 0) engine.nc.publish(SAMPLES_TICK_SUBJECT);
@@ -88,23 +95,13 @@ export class RollupEngine implements LeaseHolder {
   }
 
   acquired(partition: number, from: Checkpoint): void {
-    // The partitions held already have read everything up to here: a move back must not feed them again.
-    for (const p of this.owned.values()) p.nextSeq = Math.max(p.nextSeq, this.position + 1);
+    // The partitions being read have read everything up to here: a move back must not feed them again.
+    for (const p of this.owned.values()) if (!p.pending) p.nextSeq = Math.max(p.nextSeq, this.position + 1);
     this.owned.set(partition, new OwnedPartition(from, (series, rollup) => this.store(series, rollup)));
     if (this.moving) return;
     this.moving = true;
     // Partitions are taken several in one round: move once, to the earliest of them.
-    setImmediate(() => {
-      if (this.owned.size === 0) {
-        this.moving = false;
-        return;
-      }
-      const from = Math.min(...[...this.owned.values()].map((p) => p.nextSeq));
-      this.position = from - 1;
-      const moved = this.reader.readFrom(from);
-      this.moving = false;
-      moved.catch((err: unknown) => this.events.error('samples-reader', err));
-    });
+    setImmediate(() => void this.move().catch((err: unknown) => this.events.error('samples-reader', err)));
   }
 
   lost(partition: number): void {
@@ -122,10 +119,39 @@ export class RollupEngine implements LeaseHolder {
     if ((await this.publisher.publish(series, rollup)) && baseSeries(series) === series) this.events.counted(rollup.count);
   }
 
+  /**
+   * Sends the reader back to the earliest seq a partition needs. Where the
+   * stream no longer holds it, the windows its dropped messages may have fed
+   * are skipped first, and reading starts at the first message it holds.
+   */
+  private async move(): Promise<void> {
+    let info: StreamInfo;
+    try {
+      info = await this.jsm.streams.info(SAMPLES_STREAM);
+    } catch (err) {
+      // Nothing is read while a move waits: try again rather than stall.
+      setTimeout(() => void this.move().catch((e: unknown) => this.events.error('samples-reader', e)), RETRY_MOVE_MS);
+      throw err;
+    }
+    if (this.owned.size === 0) {
+      this.moving = false;
+      return;
+    }
+    const from = Math.min(...[...this.owned.values()].map((p) => p.nextSeq));
+    if (from < info.state.first_seq) this.skipLost(info.state.first_seq, lostUntil(info));
+    const start = Math.max(from, info.state.first_seq);
+    this.position = start - 1;
+    const moved = this.reader.readFrom(start);
+    // From here every partition has read, or lost, everything before `start`.
+    for (const p of this.owned.values()) p.pending = false;
+    this.moving = false;
+    await moved;
+  }
+
   /** A process that holds no partition reads nothing. */
   private release(partition: number): OwnedPartition | undefined {
     const p = this.owned.get(partition);
-    if (p) p.nextSeq = Math.max(p.nextSeq, this.position + 1);
+    if (p && !p.pending) p.nextSeq = Math.max(p.nextSeq, this.position + 1);
     this.owned.delete(partition);
     if (this.owned.size === 0) void this.reader.stop();
     return p;
@@ -159,17 +185,29 @@ export class RollupEngine implements LeaseHolder {
   }
 
   /**
-   * The reader found the stream starting later than a partition needed. A
-   * sample may belong to a window up to MAX_FUTURE_MS after the moment it
-   * was stored, so the windows before that could miss samples: they are not
-   * stored at all rather than stored short.
+   * The stream no longer holds messages before `seq` that a partition
+   * needed, all stored at or before `lostUntil`. A sample may belong to a
+   * window up to MAX_FUTURE_MS after the moment it was stored, so the windows
+   * before that could miss samples: they are not stored at all rather than
+   * stored short.
    */
-  private skipLost(seq: number, storedAt: number): void {
-    const boundary = windowFloor(storedAt + MAX_FUTURE_MS) + ROLLUP_WINDOW_MS;
+  private skipLost(seq: number, lostUntil: number): void {
+    const boundary = windowFloor(lostUntil + MAX_FUTURE_MS) + ROLLUP_WINDOW_MS;
     for (const [n, p] of this.owned) {
       if (p.nextSeq >= seq) continue;
       p.skipUntil(boundary);
       this.events.skipped(n, boundary);
     }
   }
+}
+
+/**
+ * The latest storage time a message the stream has dropped can have. Dropped
+ * for age, it was stored over max_age ago; near its size limit, the stream
+ * may have dropped messages just before the first one it holds.
+ */
+function lostUntil(info: StreamInfo): number {
+  const first = info.state.messages > 0 ? Date.parse(info.state.first_ts) : Infinity;
+  if (info.config.max_bytes > 0 && info.state.bytes >= NEARLY_FULL * info.config.max_bytes) return first;
+  return Math.min(first, Date.now() - info.config.max_age / 1e6 + CLOCK_SKEW_MS);
 }
