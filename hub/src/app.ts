@@ -13,10 +13,11 @@ import { WsHeartbeat } from './transports/ws-heartbeat.js';
 import { WsUpgrades } from './transports/ws-upgrade.js';
 import { SseKeepalive, sseRoute } from './transports/sse.js';
 import { pollRoute } from './transports/poll-route.js';
-import { MAX_COMMAND_BODY_BYTES, sessionCommands } from './http/session-commands.js';
+import { sessionCommands } from './http/session-commands.js';
 import { SessionForwarding } from './http/session-forwarding.js';
 import { loginRoute } from './http/login.js';
 import { originGuard } from './http/origins.js';
+import { requestBodyLimit } from './http/body-limit.js';
 
 /** The HTTP surface of docs/protocol.md over one Hub. */
 export function createApp(hub: Hub) {
@@ -24,9 +25,10 @@ export function createApp(hub: Hub) {
   const app = new Hono<AuthEnv>();
 
   app.route('/', opsRoutes(hub));
-  const origins = originGuard(hub.config.corsOrigins);
+  const origins = originGuard(hub.config.corsOrigins, hub.config.publicOrigins);
   app.use('/ws', origins);
   app.use('/api/*', origins);
+  app.use('/api/*', requestBodyLimit());
   if (hub.config.allowAnonymous) app.route('/api/login', loginRoute(identity));
   const keepalive = new SseKeepalive();
   const heartbeat = new WsHeartbeat(hub.config.wsPingMs);
@@ -41,7 +43,7 @@ export function createApp(hub: Hub) {
     failed: (err) => hub.log.warn('session-forwarding', `answering a forwarded request failed: ${String(err)}`),
   });
   app.get('/api/poll', auth, forwarding.route((c) => c.req.query('session')), pollRoute(hub.sessions, streamLimits));
-  app.post('/api/sessions/:id', auth, forwarding.route((c) => c.req.param('id'), MAX_COMMAND_BODY_BYTES), sessionCommands(hub.sessions));
+  app.post('/api/sessions/:id', auth, forwarding.route((c) => c.req.param('id')), sessionCommands(hub.sessions));
   app.route('/api/presence', presenceRoutes(hub, identity));
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));

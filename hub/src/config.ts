@@ -35,6 +35,8 @@ export interface Config {
   wsPingMs: number;
   /** Browser origins allowed besides the hub's own; `*` allows any. */
   corsOrigins: string[];
+  /** The hub's own origins, as browsers reach it (HUB_PUBLIC_URL); without them only loopback hosts are same-origin. */
+  publicOrigins: string[];
   limits: Limits;
 }
 
@@ -49,6 +51,9 @@ export interface Limits {
   /** Sustained client publishes per second per session, and the burst allowed above it (`rate_limited`). */
   publishPerSecond: number;
   publishBurst: number;
+  /** Sustained client frames of any kind per second per session (commands posted to SSE and poll sessions too), and the burst above it. */
+  framePerSecond: number;
+  frameBurst: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -85,12 +90,16 @@ export function loadConfig(env: Env = process.env): Config {
     maxBufferedBytes: int(env, 'HUB_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     wsPingMs: int(env, 'HUB_WS_PING_MS', 15_000, 100, 15_000),
     corsOrigins: (env.HUB_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    publicOrigins: origins(env, 'HUB_PUBLIC_URL'),
     limits: {
       subscriptionsPerSession: int(env, 'HUB_MAX_SUBSCRIPTIONS', 200, 1, 10_000),
       sessionsPerUser: int(env, 'HUB_MAX_SESSIONS_PER_USER', 20, 1, 10_000),
       connections: int(env, 'HUB_MAX_CONNECTIONS', 20_000, 1, 1_000_000),
       publishPerSecond: int(env, 'HUB_PUBLISH_RATE', 20, 1, 100_000),
       publishBurst: int(env, 'HUB_PUBLISH_BURST', 40, 1, 100_000),
+      // The burst lets a reconnecting client resubscribe every channel it may hold at once.
+      framePerSecond: int(env, 'HUB_FRAME_RATE', 50, 1, 100_000),
+      frameBurst: int(env, 'HUB_FRAME_BURST', 300, 1, 100_000),
     },
   };
 }
@@ -101,6 +110,23 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${raw} must be an integer from ${min} to ${max}`);
   return n;
+}
+
+/** A comma-separated list of http(s) URLs, each reduced to its origin. */
+function origins(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => {
+      try {
+        const url = new URL(u);
+        if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+      } catch {
+        // Reported below.
+      }
+      throw new ConfigError(`${name}: ${u} is not an http(s) URL`);
+    });
 }
 
 function flag(env: Env, name: string, fallback: boolean): boolean {

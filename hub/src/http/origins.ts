@@ -3,16 +3,21 @@ import { errorResponse } from './errors.js';
 
 /**
  * Browsers send `Origin` on cross-site requests and WebSocket upgrades. The
- * hub's own origin and those in HUB_CORS_ORIGINS pass (the latter with CORS
- * headers); any other is refused with 403, which stops cross-site WebSocket
- * hijacking. Requests without `Origin` (services, curl) are not browsers'
- * cross-site requests and pass.
+ * hub's own origins (HUB_PUBLIC_URL) and those in HUB_CORS_ORIGINS pass (the
+ * latter with CORS headers); any other is refused with 403, which stops
+ * cross-site WebSocket hijacking. Requests without `Origin` (services, curl)
+ * are not browsers' cross-site requests and pass.
+ *
+ * An origin that matches the `Host` header is the hub's own only when that
+ * host is a loopback address (the `npm start` default). Anywhere else the
+ * Host header proves nothing: a page on a name its owner rebinds to the
+ * hub's address (DNS rebinding) sends a matching one.
  */
-export function originGuard(allowed: readonly string[]): MiddlewareHandler {
+export function originGuard(allowed: readonly string[], publicOrigins: readonly string[]): MiddlewareHandler {
   const any = allowed.includes('*');
   return async (c, next) => {
     const origin = c.req.header('origin');
-    if (!origin || isSameOrigin(origin, c.req.header('host'))) return next();
+    if (!origin || publicOrigins.includes(origin) || isLoopbackSameOrigin(origin, c.req.header('host'))) return next();
     if (!any && !allowed.includes(origin)) {
       return errorResponse(c, { code: 'forbidden', message: `origin ${origin.slice(0, 100)} is not allowed (HUB_CORS_ORIGINS)` });
     }
@@ -28,10 +33,15 @@ export function originGuard(allowed: readonly string[]): MiddlewareHandler {
   };
 }
 
-function isSameOrigin(origin: string, host: string | undefined): boolean {
+export function isLoopbackSameOrigin(origin: string, host: string | undefined): boolean {
   try {
-    return host !== undefined && new URL(origin).host === host;
+    const url = new URL(origin);
+    return host !== undefined && url.host === host && isLoopback(url.hostname);
   } catch {
     return false;
   }
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

@@ -49,18 +49,13 @@ export class SessionForwarding {
   ) {}
 
   /** Passes requests for this process's sessions on; forwards the others to their owner. */
-  route(sessionOf: (c: Context) => string | undefined, maxBodyBytes = 0): MiddlewareHandler {
+  route(sessionOf: (c: Context) => string | undefined): MiddlewareHandler {
     return async (c, next) => {
       const id = sessionOf(c);
       const owner = id === undefined ? undefined : processOfSession(id);
       if (owner === undefined || owner === this.processId) return next();
-      let body = '';
-      if (c.req.method !== 'GET') {
-        const tooLarge = () => errorResponse(c, { code: 'too_large', message: `a command request is at most ${maxBodyBytes} bytes` });
-        if (Number(c.req.header('content-length') ?? 0) > maxBodyBytes) return tooLarge();
-        body = await c.req.text();
-        if (Buffer.byteLength(body) > maxBodyBytes) return tooLarge();
-      }
+      // The body is bounded already (requestBodyLimit).
+      const body = c.req.method === 'GET' ? '' : await c.req.text();
       const headers = [...c.req.raw.headers].filter(([name]) => !NOT_FORWARDED.has(name));
       const request: Carried = { method: c.req.method, url: c.req.url, headers, body };
       try {
