@@ -177,6 +177,38 @@ describe('limits and hostile input', () => {
     await other.close();
   });
 
+  it('charges every frame to one budget: a ping and subscribe storm is refused past its burst, then the session ends', async () => {
+    const other = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${await userToken('viewer', 'bystander')}`);
+    const ws = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${await userToken('viewer', 'stormer')}`);
+    for (let i = 0; i < 1200; i++) ws.send(i % 2 ? { type: 'ping' } : { type: 'subscribe', ch: `room:${uniqueName('storm')}`, ref: `s${i}` });
+    await eventually(() => ws.closed, 10_000);
+    expect(ws.closed!.code).toBe(4429);
+    // The burst (300 by default) was served: pongs and subscriptions, then refusals.
+    expect(ws.frames.filter((f) => f.type === 'pong').length).toBeGreaterThan(100);
+    expect(ws.frames.filter((f) => f.type === 'error' && f.code === 'rate_limited').length).toBeGreaterThan(100);
+    other.send({ type: 'ping' });
+    await other.next((f) => f.type === 'pong');
+    await other.close();
+  });
+
+  it('charges commands posted to SSE and poll sessions to the same budget', async () => {
+    for (const open of [(t: string) => TestSseClient.connect(sys.hub.url, [], { token: t }), (t: string) => TestPollClient.connect(sys.hub.url, [], { token: t })]) {
+      const client = await open(await userToken('viewer', uniqueName('poster')));
+      const pings = JSON.stringify(Array.from({ length: 256 }, () => ({ type: 'ping' })));
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push(await client.sendRaw(pings).catch(() => 0));
+      expect(statuses[0]).toBe(202);
+      // The last frame: the session is closed, not just refused.
+      const ended = await client.next((f) => f.type === 'error' && f.code === 'rate_limited' && f.message.includes('closed'), 10_000).catch(() => undefined);
+      expect(client.frames.filter((f) => f.type === 'pong').length).toBeLessThan(400);
+      expect(ended).toBeDefined();
+      await client.close();
+    }
+    const metrics = await (await fetch(`${sys.hub.url}/metrics`)).text();
+    expect(metrics).toMatch(/^pulse_limit_hits_total\{limit="frame_rate"\} [1-9]/m);
+    expect(metrics).toMatch(/^pulse_limit_hits_total\{limit="frame_abuse"\} [1-9]/m);
+  });
+
   it('survives hostile frames: deep nesting, huge numbers, __proto__ keys, invalid UTF-8', async () => {
     const tok = await userToken('admin', 'hostile');
     const ws = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${tok}`);

@@ -21,10 +21,10 @@ import { parseClientFrame, readParsedClientFrame, type FrameReading } from './cl
 import { canPublish, canSubscribe } from './permissions.js';
 import { Subscription, type SubscriptionSink } from './subscription.js';
 
-/** A session refused more publishes than this within ABUSE_WINDOW_MS is closed, not just refused. */
+/** A session refused more frames than its burst within ABUSE_WINDOW_MS is closed, not just refused. */
 const ABUSE_WINDOW_MS = 10_000;
 
-export type LimitKind = 'frame_size' | 'subscriptions' | 'publish_rate' | 'publish_abuse' | 'sessions_per_user' | 'connections';
+export type LimitKind = 'frame_size' | 'subscriptions' | 'frame_rate' | 'frame_abuse' | 'publish_rate' | 'publish_abuse' | 'sessions_per_user' | 'connections';
 
 export interface SessionContext {
   registry: ChannelRegistry;
@@ -57,6 +57,7 @@ export class Session implements SessionHandle, SubscriptionSink {
    */
   private subs: readonly Subscription[] = [];
   private publishes: TokenBucket | undefined;
+  private frames: TokenBucket | undefined;
   private refusedSince = 0;
   private refused = 0;
   private closed = false;
@@ -111,6 +112,13 @@ export class Session implements SessionHandle, SubscriptionSink {
   }
 
   private take(reading: FrameReading): void {
+    // Every frame costs, a malformed one too: it is work for the hub all the same.
+    const { framePerSecond, frameBurst } = this.ctx.limits;
+    const budget = (this.frames ??= new TokenBucket(framePerSecond, frameBurst, Date.now()));
+    if (!budget.take(Date.now())) {
+      this.refuse('frame', `at most ${framePerSecond} frames per second (bursts of ${frameBurst})`, frameBurst, reading.ok ? refOf(reading.frame) : reading.ref);
+      return;
+    }
     if (!reading.ok) {
       if (reading.error.code === 'too_large') this.ctx.onLimit('frame_size');
       this.reject(reading.error, reading.ref);
@@ -166,7 +174,10 @@ export class Session implements SessionHandle, SubscriptionSink {
 
   private async publish(frame: PublishFrame): Promise<void> {
     const budget = (this.publishes ??= new TokenBucket(this.ctx.limits.publishPerSecond, this.ctx.limits.publishBurst, Date.now()));
-    if (!budget.take(Date.now())) return this.refusePublish(frame.ref);
+    if (!budget.take(Date.now())) {
+      const { publishPerSecond, publishBurst } = this.ctx.limits;
+      return this.refuse('publish', `at most ${publishPerSecond} publishes per second (bursts of ${publishBurst})`, publishBurst, frame.ref);
+    }
     const ch = parseChannel(frame.ch);
     if (!ch.ok) return this.reject(ch.error, frame.ref, frame.ch);
     const allowed = canPublish(this.user, ch.value);
@@ -240,20 +251,23 @@ export class Session implements SessionHandle, SubscriptionSink {
     }
   }
 
-  /** A short burst over the rate is refused frame by frame; keeping it up ends the session. */
-  private refusePublish(ref: Ref | undefined): void {
+  /**
+   * A short burst over a rate is refused frame by frame; keeping it up (more
+   * refusals than the burst within ABUSE_WINDOW_MS) ends the session.
+   */
+  private refuse(budget: 'frame' | 'publish', message: string, burst: number, ref: Ref | undefined): void {
     const now = Date.now();
     if (now - this.refusedSince > ABUSE_WINDOW_MS) {
       this.refusedSince = now;
       this.refused = 0;
     }
-    this.ctx.onLimit('publish_rate');
-    if (++this.refused > this.ctx.limits.publishBurst) {
-      this.ctx.onLimit('publish_abuse');
-      this.fail({ code: 'rate_limited', message: 'too many publishes for too long; the session is closed' });
+    this.ctx.onLimit(`${budget}_rate`);
+    if (++this.refused > burst) {
+      this.ctx.onLimit(`${budget}_abuse`);
+      this.fail({ code: 'rate_limited', message: `too many ${budget}s for too long; the session is closed` });
       return;
     }
-    this.reject({ code: 'rate_limited', message: `at most ${this.ctx.limits.publishPerSecond} publishes per second (bursts of ${this.ctx.limits.publishBurst})` }, ref);
+    this.reject({ code: 'rate_limited', message }, ref);
   }
 
   private ack(ref: Ref | undefined): void {
@@ -280,4 +294,8 @@ export class Session implements SessionHandle, SubscriptionSink {
       this.fail({ code: 'overloaded', message: 'the connection fell too far behind; resume with since' });
     }
   }
+}
+
+function refOf(frame: ClientFrame): Ref | undefined {
+  return 'ref' in frame ? frame.ref : undefined;
 }
