@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import type { RoomStateLimits } from './rooms/room-states.js';
 
 /** The project's root folder, where nats.conf and dashboard/ live. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,6 +23,8 @@ export interface Config {
   dashboardDir: string;
   rollupsMaxAgeMinutes: number;
   roomsMaxAgeMinutes: number;
+  /** Room states kept in memory for this hub's subscribers (see RoomStates). */
+  roomStates: RoomStateLimits;
   /** Processes serving one port (node:cluster), NATS their only link; and which one this is. */
   workers: number;
   workerIndex: number;
@@ -83,6 +86,11 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardDir: resolve(env.HUB_DASHBOARD_DIR || resolve(PROJECT_ROOT, 'dashboard/build')),
     rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
     roomsMaxAgeMinutes: int(env, 'HUB_ROOMS_MAX_AGE_MIN', 20, 1, 7 * 24 * 60),
+    roomStates: {
+      idleMs: int(env, 'HUB_ROOM_STATE_IDLE_MS', 30_000, 100, 24 * 60 * 60_000),
+      maxRooms: int(env, 'HUB_ROOM_STATES_MAX', 10_000, 1, 10_000_000),
+      maxBytes: int(env, 'HUB_ROOM_STATES_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    },
     presenceGraceMs: int(env, 'HUB_PRESENCE_GRACE_MS', 5_000, 0, 10 * 60_000),
     workers: env.HUB_WORKERS === 'auto' ? availableParallelism() : int(env, 'HUB_WORKERS', 1, 1, 256),
     workerIndex: int(env, 'HUB_WORKER_INDEX', 0, 0, 255),

@@ -22,6 +22,8 @@ import { ThrottledLog } from './stats/throttled-log.js';
 import type { Config } from './config.js';
 
 const LOG_INTERVAL_MS = 10_000;
+/** How often per-hub state nobody uses is looked for. */
+const SWEEP_EVERY_MS = 10_000;
 
 /** What exists before the hub: the pieces presence needs while the hub is still being built. */
 interface Basics {
@@ -55,12 +57,14 @@ export class Hub {
   private readonly publisher: RollupPublisher;
   private readonly feeds: LiveFeed[] = [];
   private rollups: RollupEngine | undefined;
+  private readonly sweepTimer: NodeJS.Timeout;
 
   private constructor(b: Basics) {
     ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence } = b);
     this.js = this.nc.jetstream();
     this.bus = new BusState(this.nc);
-    this.rooms = new RoomChannels(new StreamHistory(this.js, this.jsm, ROOMS_STREAM));
+    const evicted = (reason: string) => this.stats.counter('pulse_room_states_evicted_total', 'Room states dropped from memory, by reason', { reason });
+    this.rooms = new RoomChannels(new StreamHistory(this.js, this.jsm, ROOMS_STREAM), this.config.roomStates, (ch) => this.registry.has(ch), (reason) => evicted(reason).inc());
     this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels() };
     this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame));
 
@@ -83,6 +87,7 @@ export class Hub {
       this.log.warn('rollup-publish', `rollup of ${series} not stored: ${String(err)}`);
     });
     this.registerGauges();
+    this.sweepTimer = setInterval(() => this.rooms.sweep(Date.now()), Math.min(SWEEP_EVERY_MS, this.config.roomStates.idleMs / 2));
   }
 
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
@@ -168,10 +173,13 @@ export class Hub {
     this.stats.gauge('pulse_nats_connected', '1 while the hub is connected to NATS', () => (this.bus.connected ? 1 : 0));
     this.stats.gauge('pulse_nats_reconnects', 'Reconnections to NATS since start', () => this.bus.reconnects);
     this.stats.gauge('pulse_nats_disconnects', 'Losses of the NATS connection since start', () => this.bus.disconnects);
+    this.stats.gauge('pulse_room_states', 'Room states this hub holds in memory', () => this.rooms.held.rooms);
+    this.stats.gauge('pulse_room_state_bytes', 'JSON size of the room states this hub holds, at the last sweep', () => this.rooms.held.bytes);
   }
 
   /** Hands its partitions over (their open windows go to the next holder), and closes every session. */
   async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
     await this.rollups?.stop().catch((err: unknown) => this.log.warn('rollup-handover', String(err)));
     this.typing.stop();
     this.sessions.closeAll();

@@ -6,7 +6,7 @@ import { channelMessage, type ChannelMessage } from '../channels/channel-message
 import type { ChannelSource, SyncResult } from '../channels/source.js';
 import { RoomHistory } from './room-history.js';
 import { readRoomMessage } from './room-message.js';
-import { RoomStates, type RoomSnapshot } from './room-states.js';
+import { RoomStates, type EvictionReason, type RoomSnapshot, type RoomStateLimits } from './room-states.js';
 
 /** The message kinds `/api/history?kind=` may ask a room for, and the subject each lives on. */
 export const ROOM_HISTORY_KINDS = ['chat', 'event', 'state'] as const;
@@ -29,9 +29,27 @@ export class RoomChannels implements ChannelSource {
   private readonly states: RoomStates;
   private readonly snapshotFrames = new Map<string, { stateSeq: number; message: ChannelMessage }>();
 
-  constructor(private readonly store: StreamHistory) {
+  constructor(
+    private readonly store: StreamHistory,
+    limits: RoomStateLimits,
+    watched: (ch: string) => boolean,
+    onEvict: (reason: EvictionReason) => void,
+  ) {
     this.stored = new RoomHistory(store);
-    this.states = new RoomStates(this.stored);
+    this.states = new RoomStates(this.stored, limits, (room) => watched(`room:${room}`), (room, reason) => {
+      this.snapshotFrames.delete(`room:${room}`);
+      onEvict(reason);
+    });
+  }
+
+  /** Drops room states nobody here watches any more; see RoomStates. */
+  sweep(now: number): void {
+    this.states.sweep(now);
+  }
+
+  /** Room states held, and their JSON size at the last sweep. */
+  get held(): { rooms: number; bytes: number } {
+    return { rooms: this.states.size, bytes: this.states.sizeBytes };
   }
 
   /**

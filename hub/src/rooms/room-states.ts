@@ -21,16 +21,72 @@ interface Loading {
   held: Array<{ seq: number; ts: number; update: StateUpdate | undefined }>;
 }
 
+/** How many room states a hub keeps, and for how long nobody here watches one before it goes. */
+export interface RoomStateLimits {
+  idleMs: number;
+  maxRooms: number;
+  /** Of the states' JSON, measured at each sweep. */
+  maxBytes: number;
+}
+
+export type EvictionReason = 'idle' | 'count' | 'bytes';
+
 /**
- * The merged state of every room this hub has been asked about, kept current
- * by the live feed. A room is read from history once, on its first
- * subscriber; after that a new subscriber costs no read at all.
+ * The merged state of the rooms this hub's subscribers watch, kept current
+ * by the live feed. A room is read from history on its first subscriber;
+ * after that a new subscriber costs no read at all. A room nobody here has
+ * watched for `idleMs` is dropped (read again if someone comes back), and
+ * past `maxRooms` or `maxBytes` the least recently used unwatched rooms go
+ * first, so room names chosen by clients cannot grow the hub's memory.
  */
 export class RoomStates {
+  /** In order of last use, oldest first. */
   private readonly rooms = new Map<string, RoomSnapshot>();
+  private readonly lastUsed = new Map<string, number>();
   private readonly loading = new Map<string, Loading>();
+  private bytes = 0;
 
-  constructor(private readonly history: RoomHistory) {}
+  constructor(
+    private readonly history: RoomHistory,
+    private readonly limits: RoomStateLimits,
+    /** Whether a session of this hub subscribes to the room now. */
+    private readonly watched: (room: string) => boolean,
+    private readonly onEvict: (room: string, reason: EvictionReason) => void,
+  ) {}
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** The states' JSON size at the last sweep. */
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** Drops what nobody watches for too long, then the least recently used unwatched rooms while over a limit. */
+  sweep(now: number): void {
+    const sizes = new Map<string, number>();
+    let total = 0;
+    // Over a copy: touching a room moves it to the end of the map.
+    for (const [room, snap] of [...this.rooms]) {
+      if (this.watched(room)) this.touch(room, now);
+      else if (now - (this.lastUsed.get(room) ?? 0) >= this.limits.idleMs) {
+        this.evict(room, 'idle');
+        continue;
+      }
+      const size = snap.state === undefined ? 0 : JSON.stringify(snap.state).length;
+      sizes.set(room, size);
+      total += size;
+    }
+    for (const room of [...this.rooms.keys()]) {
+      const over = this.rooms.size > this.limits.maxRooms ? 'count' : total > this.limits.maxBytes ? 'bytes' : undefined;
+      if (!over) break;
+      if (this.watched(room)) continue;
+      total -= sizes.get(room) ?? 0;
+      this.evict(room, over);
+    }
+    this.bytes = total;
+  }
 
   /** Every stored room message, from the live feed, in stream order. */
   observe(room: string, seq: number, ts: number, update: StateUpdate | undefined): void {
@@ -49,7 +105,23 @@ export class RoomStates {
    */
   async snapshot(room: string): Promise<RoomSnapshot> {
     if (!this.rooms.has(room)) await this.load(room);
+    this.touch(room, Date.now());
     return { ...this.rooms.get(room)! };
+  }
+
+  private touch(room: string, now: number): void {
+    const snap = this.rooms.get(room);
+    if (!snap) return;
+    // Re-inserted, so the map's order stays the order of last use.
+    this.rooms.delete(room);
+    this.rooms.set(room, snap);
+    this.lastUsed.set(room, now);
+  }
+
+  private evict(room: string, reason: EvictionReason): void {
+    this.rooms.delete(room);
+    this.lastUsed.delete(room);
+    this.onEvict(room, reason);
   }
 
   private load(room: string): Promise<void> {
