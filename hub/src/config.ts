@@ -54,6 +54,9 @@ export interface Limits {
   /** Sustained client publishes per second per session, and the burst allowed above it (`rate_limited`). */
   publishPerSecond: number;
   publishBurst: number;
+  /** Catch-up reads (history, room state) running at once on this hub, and for one session. */
+  replaysPerHub: number;
+  replaysPerSession: number;
   /** Sustained client frames of any kind per second per session (commands posted to SSE and poll sessions too), and the burst above it. */
   framePerSecond: number;
   frameBurst: number;
@@ -105,6 +108,8 @@ export function loadConfig(env: Env = process.env): Config {
       connections: int(env, 'HUB_MAX_CONNECTIONS', 20_000, 1, 1_000_000),
       publishPerSecond: int(env, 'HUB_PUBLISH_RATE', 20, 1, 100_000),
       publishBurst: int(env, 'HUB_PUBLISH_BURST', 40, 1, 100_000),
+      replaysPerHub: int(env, 'HUB_REPLAYS_PER_HUB', 16, 1, 10_000),
+      replaysPerSession: int(env, 'HUB_REPLAYS_PER_SESSION', 2, 1, 1_000),
       // The burst lets a reconnecting client resubscribe every channel it may hold at once.
       framePerSecond: int(env, 'HUB_FRAME_RATE', 50, 1, 100_000),
       frameBurst: int(env, 'HUB_FRAME_BURST', 300, 1, 100_000),

@@ -17,6 +17,7 @@ import { RoomPublisher } from './rooms/room-publisher.js';
 import { TypingRelay } from './rooms/typing-relay.js';
 import { SessionTable } from './session/session-table.js';
 import { newProcessId } from './session/session-id.js';
+import { ReplayGate } from './session/replay-gate.js';
 import { Stats } from './stats/counters.js';
 import { ThrottledLog } from './stats/throttled-log.js';
 import type { Config } from './config.js';
@@ -58,6 +59,7 @@ export class Hub {
   private readonly feeds: LiveFeed[] = [];
   private rollups: RollupEngine | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly replays: ReplayGate;
 
   private constructor(b: Basics) {
     ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence } = b);
@@ -70,8 +72,10 @@ export class Hub {
 
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
     const limitHits = (limit: string) => this.stats.counter('pulse_limit_hits_total', 'Requests and frames refused by a limit, by limit', { limit });
+    this.replays = new ReplayGate(this.config.limits.replaysPerHub, this.config.limits.replaysPerSession);
     this.sessions = new SessionTable({
       registry: this.registry,
+      replays: this.replays,
       sources: this.sources,
       publishers: { room: new RoomPublisher(this.nc, this.js, this.typing) },
       presence: this.presence,
@@ -173,6 +177,10 @@ export class Hub {
     this.stats.gauge('pulse_nats_connected', '1 while the hub is connected to NATS', () => (this.bus.connected ? 1 : 0));
     this.stats.gauge('pulse_nats_reconnects', 'Reconnections to NATS since start', () => this.bus.reconnects);
     this.stats.gauge('pulse_nats_disconnects', 'Losses of the NATS connection since start', () => this.bus.disconnects);
+    this.stats.gauge('pulse_replays', 'Catch-up reads of subscribes, running and waiting their turn', () => [
+      [{ state: 'running' }, this.replays.load.running],
+      [{ state: 'waiting' }, this.replays.load.waiting],
+    ]);
     this.stats.gauge('pulse_room_states', 'Room states this hub holds in memory', () => this.rooms.held.rooms);
     this.stats.gauge('pulse_room_state_bytes', 'JSON size of the room states this hub holds, at the last sweep', () => this.rooms.held.bytes);
   }

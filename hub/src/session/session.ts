@@ -16,10 +16,14 @@ import type { ChannelPresence } from '../presence/channel-presence.js';
 import type { OutgoingFrame, SessionHandle, Transport } from './transport.js';
 import { encodeCursor } from './cursor.js';
 import { TokenBucket } from './token-bucket.js';
+import type { ReplayGate } from './replay-gate.js';
 import type { Limits } from '../config.js';
 import { parseClientFrame, readParsedClientFrame, type FrameReading } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
 import { Subscription, type SubscriptionSink } from './subscription.js';
+
+/** What a catch-up read returns when its session no longer needs it. */
+const CANCELLED = { ok: false, error: { code: 'not_found', message: 'cancelled' } } as const;
 
 /** A session refused more frames than its burst within ABUSE_WINDOW_MS is closed, not just refused. */
 const ABUSE_WINDOW_MS = 10_000;
@@ -28,6 +32,8 @@ export type LimitKind = 'frame_size' | 'subscriptions' | 'frame_rate' | 'frame_a
 
 export interface SessionContext {
   registry: ChannelRegistry;
+  /** Where every catch-up read waits its turn. */
+  replays: ReplayGate;
   /** Channel kinds this hub serves; a kind without a source answers `not_found`. */
   sources: Partial<Record<ChannelName['kind'], ChannelSource>>;
   /** Channel kinds clients may publish to; a kind without one answers `not_found`. */
@@ -227,7 +233,8 @@ export class Session implements SessionHandle, SubscriptionSink {
 
     let result;
     try {
-      result = await source.sync(ch, frame.since);
+      // A session that ended or left the channel while its read waited needs no read.
+      result = await this.ctx.replays.run(this, async () => (this.closed || !this.subs.includes(sub) ? CANCELLED : source.sync(ch, frame.since)));
     } catch (err) {
       this.ctx.onSyncFailure(ch.ch, err);
       result = { ok: false as const, error: { code: 'overloaded' as const, message: `history of ${ch.ch} is unavailable right now; try again` } };
