@@ -39,6 +39,8 @@ export interface MemberEntry {
  */
 export class PresenceView {
   private readonly channels = new Map<string, Map<string, ChannelMember>>();
+  /** How many channels each present user is a member of. */
+  private readonly userChannels = new Map<string, number>();
 
   /** A hub's entry for a user was written. A join when that user had no entry in the channel before. */
   put(at: MemberAt, revision: number, value: MemberEntry): Transition | undefined {
@@ -59,6 +61,7 @@ export class PresenceView {
       return undefined;
     }
     members.set(value.member.id, { member: value.member, hubs: [{ hub: at.hub, sessions: value.sessions, revision }] });
+    this.userChannels.set(at.userId, (this.userChannels.get(at.userId) ?? 0) + 1);
     return { ch: at.ch, event: 'join', member: value.member, revision };
   }
 
@@ -72,7 +75,15 @@ export class PresenceView {
     if (known.hubs.length > 0) return undefined;
     members.delete(at.userId);
     if (members.size === 0) this.channels.delete(at.ch);
+    const left = (this.userChannels.get(at.userId) ?? 1) - 1;
+    if (left > 0) this.userChannels.set(at.userId, left);
+    else this.userChannels.delete(at.userId);
     return { ch: at.ch, event: 'leave', member: known.member, revision };
+  }
+
+  /** Whether the user is a member of any channel, on any hub. */
+  isPresent(userId: string): boolean {
+    return this.userChannels.has(userId);
   }
 
   count(ch: string): number {

@@ -8,6 +8,7 @@ import { PresenceAnnouncer } from './presence-announcer.js';
 import { PresenceBucket, type BucketEntry } from './presence-bucket.js';
 import { PresenceFanout } from './presence-fanout.js';
 import { hubKey, memberKey, parseKey } from './presence-keys.js';
+import { LastSeen } from './last-seen.js';
 import { PresenceView, type MemberEntry, type Transition } from './presence-view.js';
 
 /** How often a hub says it is alive. */
@@ -57,6 +58,7 @@ export class Presence implements ChannelPresence {
   private constructor(
     private readonly bucket: PresenceBucket,
     private readonly announcer: PresenceAnnouncer,
+    private readonly lastSeen: LastSeen,
     private readonly opts: PresenceOptions,
   ) {
     this.fanout = new PresenceFanout(opts.registry, this.view, opts.countAbove);
@@ -72,7 +74,7 @@ export class Presence implements ChannelPresence {
   static async start(opts: PresenceOptions): Promise<Presence> {
     const bucket = await PresenceBucket.open(opts.js);
     const announcer = await PresenceAnnouncer.start(opts.nc, opts.jsm);
-    const presence = new Presence(bucket, announcer, opts);
+    const presence = new Presence(bucket, announcer, await LastSeen.open(opts.js), opts);
     await presence.beat();
     await new Promise<void>((ready, fail) => {
       bucket.watch((e) => presence.observe(e), ready).catch(fail);
@@ -99,6 +101,16 @@ export class Presence implements ChannelPresence {
 
   count(ch: string): number {
     return this.view.count(ch);
+  }
+
+  /**
+   * Whether a person is present in any channel on any hub (grace included),
+   * and when they were last seen: now while present, else when they left
+   * their last channel (undefined if never seen).
+   */
+  async status(userId: string): Promise<{ online: boolean; lastSeen: number | undefined }> {
+    if (this.view.isPresent(userId)) return { online: true, lastSeen: Date.now() };
+    return { online: false, lastSeen: await this.lastSeen.of(userId) };
   }
 
   page(ch: string, after: string | undefined, limit: number): Array<{ member: Member; sessions: number }> {
@@ -142,7 +154,12 @@ export class Presence implements ChannelPresence {
       // Someone swept this hub's entry (it was thought dead): write it again while its sessions are here.
       if (mine) this.write(e.key, { member: mine.member, sessions: mine.sessions });
     }
-    if (!t || !this.ready) return;
+    if (!t) return;
+    // The same leave on every hub, stamped with when nats-server stored it: every hub writes the same value.
+    if (t.event === 'leave' && !this.view.isPresent(t.member.id)) {
+      this.lastSeen.record(t.member.id, e.created).catch((err: unknown) => this.opts.onError('last-seen', err));
+    }
+    if (!this.ready) return;
     this.fanout.apply(t);
     this.announcer.announce(t);
     this.opts.onTransition(t);
