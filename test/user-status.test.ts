@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubProcess, startTestNats, TestWsClient, testToken, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import type { MessageFrame } from '@pulse/hub/protocol';
 import { eventually, uniqueName } from './helpers.js';
 
 // "Is this person online, and when were they last seen?", from any hub, surviving restarts.
@@ -64,5 +65,32 @@ describe('GET /api/presence?users=', () => {
     expect((await ask(hub, Array.from({ length: 101 }, (_, i) => `u${i}`), token)).status).toBe(400);
     const hostile = (await ask(hub, ['__proto__', 'constructor'], token)).body as Statuses;
     expect(Object.keys(hostile).sort()).toEqual(['__proto__', 'constructor']);
+  });
+
+  it('lets a signed-in user watch one person live over status:<id>, without becoming present', async () => {
+    const hub = hubs[0]!;
+    const bea = uniqueName('bea');
+    const watcherId = uniqueName('watcher');
+    const watcher = await TestWsClient.connect(`${hub.wsUrl}?token=${await testToken('viewer', watcherId)}`);
+    watcher.send({ type: 'subscribe', ch: `status:${bea}` });
+    await watcher.next((f) => f.type === 'subscribed');
+    const status = () => watcher.next<MessageFrame<{ status: string; lastSeen: number | null }>>((f) => f.type === 'message' && f.ch === `status:${bea}`);
+    expect((await status()).data).toEqual({ status: 'offline', lastSeen: null });
+
+    const client = await TestWsClient.connect(`${hub.wsUrl}?token=${await testToken('player', bea)}`);
+    client.send({ type: 'subscribe', ch: `room:${uniqueName('r')}` });
+    expect((await status()).data.status).toBe('online');
+    await client.close();
+    const offline = (await status()).data;
+    expect(offline.status).toBe('offline');
+    expect(offline.lastSeen).toBeGreaterThan(0);
+
+    // The watcher is in no channel: not present, so not online.
+    const asked = (await ask(hub, [watcherId], await testToken('viewer', uniqueName('asker')))).body as Statuses;
+    expect(asked[watcherId]!.status).toBe('offline');
+    const anonymous = await TestWsClient.connect(hub.wsUrl);
+    anonymous.send({ type: 'subscribe', ch: `status:${bea}` });
+    expect((await anonymous.next((f) => f.type === 'error')) as { code: string }).toMatchObject({ code: 'forbidden' });
+    await Promise.all([watcher.close(), anonymous.close()]);
   });
 });

@@ -7,6 +7,7 @@ import { ROLLUPS_STREAM, ROOMS_STREAM, ensureStreams } from './bus/streams.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
 import { PageChannels } from './channels/page-channels.js';
+import { StatusChannels } from './presence/status-channels.js';
 import type { ChannelSource } from './channels/source.js';
 import { Presence } from './presence/presence.js';
 import { RollupChannels } from './rollups/rollup-channels.js';
@@ -54,6 +55,7 @@ export class Hub {
   readonly sources: Partial<Record<ChannelKind, ChannelSource>>;
   readonly rooms: RoomChannels;
   readonly bus: BusState;
+  readonly statuses: StatusChannels;
   private readonly typing: TypingRelay;
   private readonly publisher: RollupPublisher;
   private readonly feeds: LiveFeed[] = [];
@@ -67,7 +69,8 @@ export class Hub {
     this.bus = new BusState(this.nc);
     const evicted = (reason: string) => this.stats.counter('pulse_room_states_evicted_total', 'Room states dropped from memory, by reason', { reason });
     this.rooms = new RoomChannels(new StreamHistory(this.js, this.jsm, ROOMS_STREAM), this.config.roomStates, (ch) => this.registry.has(ch), (reason) => evicted(reason).inc());
-    this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels() };
+    this.statuses = new StatusChannels(this.registry, (id) => this.presence.status(id));
+    this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels(), status: this.statuses };
     this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame));
 
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
@@ -95,6 +98,7 @@ export class Hub {
   }
 
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
+    let hub: Hub | undefined;
     const jsm = await nc.jetstreamManager();
     await ensureStreams(jsm, { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes });
     const stats = new Stats();
@@ -110,8 +114,10 @@ export class Hub {
       countAbove: config.presenceCountAbove,
       onError: (what, err) => log.warn(what, String(err)),
       onTransition: (t) => changes(t.event).inc(),
+      // The hub is built after presence: status changes before that have no watcher to reach.
+      onStatus: (id, status) => hub?.statuses.changed(id, status),
     });
-    const hub = new Hub({ nc, jsm, config, stats, registry, log, presence });
+    hub = new Hub({ nc, jsm, config, stats, registry, log, presence });
     await hub.startFlows();
     return hub;
   }

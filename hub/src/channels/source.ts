@@ -1,5 +1,6 @@
 import type { ChannelName, Result } from '../protocol/index.js';
 import type { ChannelMessage } from './channel-message.js';
+import type { ChannelSubscriber } from './registry.js';
 
 /** What a new subscriber receives before live messages. */
 export interface SyncResult {
@@ -17,6 +18,10 @@ export interface SyncResult {
  * see this interface.
  */
 export interface ChannelSource {
+  /** False for channels that watch others: subscribing does not make the subscriber present there. */
+  readonly tracksPresence?: boolean;
+  /** What a new subscriber gets right after its catch-up, instead of who is present. */
+  greet?(ch: ChannelName, to: ChannelSubscriber): void;
   sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>>;
   /** With `since`, the messages after it, oldest first; without, the newest `limit`. */
   history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>>;

@@ -86,6 +86,11 @@ export class PresenceView {
     return this.userChannels.has(userId);
   }
 
+  /** How many channels the user is a member of. */
+  channelsOf(userId: string): number {
+    return this.userChannels.get(userId) ?? 0;
+  }
+
   count(ch: string): number {
     return this.channels.get(ch)?.size ?? 0;
   }

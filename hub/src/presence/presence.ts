@@ -33,6 +33,8 @@ export interface PresenceOptions {
   countAbove: number;
   onError(what: string, err: unknown): void;
   onTransition(t: Transition): void;
+  /** A person came online (present in a first channel) or went offline (left the last one). */
+  onStatus(userId: string, status: { online: boolean; lastSeen: number | undefined }): void;
 }
 
 /**
@@ -155,10 +157,13 @@ export class Presence implements ChannelPresence {
       if (mine) this.write(e.key, { member: mine.member, sessions: mine.sessions });
     }
     if (!t) return;
+    const id = t.member.id;
     // The same leave on every hub, stamped with when nats-server stored it: every hub writes the same value.
-    if (t.event === 'leave' && !this.view.isPresent(t.member.id)) {
-      this.lastSeen.record(t.member.id, e.created).catch((err: unknown) => this.opts.onError('last-seen', err));
+    if (t.event === 'leave' && !this.view.isPresent(id)) {
+      this.lastSeen.record(id, e.created).catch((err: unknown) => this.opts.onError('last-seen', err));
+      if (this.ready) this.opts.onStatus(id, { online: false, lastSeen: e.created });
     }
+    if (t.event === 'join' && this.view.channelsOf(id) === 1 && this.ready) this.opts.onStatus(id, { online: true, lastSeen: e.created });
     if (!this.ready) return;
     this.fanout.apply(t);
     this.announcer.announce(t);

@@ -1,7 +1,11 @@
 import { fail, ok, type Result } from './errors.js';
 
-/** The contract's kinds, and `page`: a presence-only channel, for "who is watching this page" (an extension). */
-export const CHANNEL_KINDS = ['metrics', 'room', 'inbox', 'page'] as const;
+/**
+ * The contract's kinds, and two extensions: `page`, a presence-only channel
+ * for "who is watching this page", and `status`, whether one person is
+ * online, watched without joining their channels.
+ */
+export const CHANNEL_KINDS = ['metrics', 'room', 'inbox', 'page', 'status'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface ChannelName {

@@ -1,4 +1,4 @@
-import { fail, ok, type ChannelName, type Result, type User } from '../protocol/index.js';
+import { fail, isAnonymous, ok, type ChannelName, type Result, type User } from '../protocol/index.js';
 
 /** Who may subscribe to what: the channel table of docs/protocol.md. */
 export function canSubscribe(user: User, ch: ChannelName): Result<true> {
@@ -11,6 +11,9 @@ export function canSubscribe(user: User, ch: ChannelName): Result<true> {
     case 'inbox':
       if (user.role === 'admin' || user.id === ch.name) return ok(true);
       return fail('forbidden', 'an inbox is readable only by its user');
+    case 'status':
+      if (isAnonymous(user)) return fail('forbidden', 'sign in to watch who is online');
+      return ok(true);
   }
 }
 

@@ -251,8 +251,9 @@ export class Session implements SessionHandle, SubscriptionSink {
     this.ack(frame.ref);
     sub.goLive(seq, messages);
     // Who is here comes right after the channel's own catch-up, then changes follow live.
-    this.ctx.presence.greet(ch.ch, sub);
-    if (!sub.present) {
+    if (source.greet) source.greet(ch, sub);
+    else this.ctx.presence.greet(ch.ch, sub);
+    if (source.tracksPresence !== false && !sub.present) {
       sub.present = true;
       this.ctx.presence.enter(ch.ch, this.user);
     }
