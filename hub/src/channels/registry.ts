@@ -1,9 +1,14 @@
 import type { ChannelMessage } from './channel-message.js';
 
+/** Frames outside a channel's sequence: presence and typing. */
+export type EphemeralType = 'message' | 'presence' | 'presence_count' | 'presence_state' | 'presence_diff';
+
 export interface ChannelSubscriber {
   deliver(msg: ChannelMessage): void;
   /** A frame outside the channel's sequence (presence, typing): no position moves, nothing is replayed. */
-  deliverEphemeral(type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): void;
+  deliverEphemeral(type: EphemeralType, frame: Buffer | string): void;
+  /** Whether its session takes presence as `presence_state` and `presence_diff` frames. */
+  readonly presenceDiff: boolean;
 }
 
 /** A channel's local subscribers, with the one copy of its name they can share. */
@@ -59,11 +64,25 @@ export class ChannelRegistry {
   }
 
   /** Hands one prepared ephemeral frame to every local subscriber of the channel. */
-  publishEphemeral(ch: string, type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): number {
+  publishEphemeral(ch: string, type: EphemeralType, frame: Buffer | string): number {
     const set = this.channels.get(ch);
     if (!set) return 0;
     for (const sub of set) sub.deliverEphemeral(type, frame);
     return set.size;
+  }
+
+  /**
+   * Presence of one channel: one summary frame (`presence_diff` or
+   * `presence_state`) to the sessions that take them, a `presence` frame per
+   * change to the others.
+   */
+  publishPresence(ch: string, perChange: readonly string[], summary: { type: 'presence_diff' | 'presence_state'; frame: string }): void {
+    const set = this.channels.get(ch);
+    if (!set) return;
+    for (const sub of set) {
+      if (sub.presenceDiff) sub.deliverEphemeral(summary.type, summary.frame);
+      else for (const frame of perChange) sub.deliverEphemeral('presence', frame);
+    }
   }
 
 }

@@ -26,4 +26,17 @@ describe('ChannelMembers', () => {
     expect(m.count).toBe(1);
     expect([...m.members.keys()]).toEqual(['bob']);
   });
+
+  it('replaces its list with a presence_state and applies diffs as set operations', () => {
+    const m = new ChannelMembers('room:a');
+    m.apply({ type: 'presence_count', ch: 'room:a', count: 9 });
+    m.apply({ type: 'presence_state', ch: 'room:a', members: [ann] });
+    expect([...m.members.keys()]).toEqual(['ann']);
+    expect(m.counted).toBeUndefined();
+    // A diff may repeat what the state showed: joining twice is still one member.
+    m.apply({ type: 'presence_diff', ch: 'room:a', joins: [ann, bob], leaves: [] });
+    m.apply({ type: 'presence_diff', ch: 'room:a', joins: [], leaves: [ann] });
+    m.apply({ type: 'presence_diff', ch: 'room:b', joins: [ann], leaves: [bob] });
+    expect([...m.members.keys()]).toEqual(['bob']);
+  });
 });

@@ -1,4 +1,7 @@
-import type { Member, PresenceCountFrame, PresenceFrame } from '../protocol/index.js';
+import type { Member, PresenceCountFrame, PresenceDiffFrame, PresenceFrame, PresenceStateFrame } from '../protocol/index.js';
+
+/** Every frame that tells a client who is in a channel. */
+export type AnyPresenceFrame = PresenceFrame | PresenceCountFrame | PresenceStateFrame | PresenceDiffFrame;
 
 /**
  * Who is in one channel, as its presence frames tell a client. Each
@@ -24,16 +27,28 @@ export class ChannelMembers {
   }
 
   /** Applies a presence frame of this channel; returns whether anything changed. */
-  apply(frame: PresenceFrame | PresenceCountFrame): boolean {
+  apply(frame: AnyPresenceFrame): boolean {
     if (frame.ch !== this.ch) return false;
-    if (frame.type === 'presence_count') {
-      this.members.clear();
-      this.counted = frame.count;
-      return true;
+    switch (frame.type) {
+      case 'presence_count':
+        this.members.clear();
+        this.counted = frame.count;
+        return true;
+      case 'presence_state':
+        this.members.clear();
+        this.counted = undefined;
+        for (const m of frame.members) this.members.set(m.id, m);
+        return true;
+      case 'presence_diff':
+        this.counted = undefined;
+        for (const m of frame.leaves) this.members.delete(m.id);
+        for (const m of frame.joins) this.members.set(m.id, m);
+        return true;
+      case 'presence':
+        this.counted = undefined;
+        if (frame.event === 'join') this.members.set(frame.member.id, frame.member);
+        else this.members.delete(frame.member.id);
+        return true;
     }
-    this.counted = undefined;
-    if (frame.event === 'join') this.members.set(frame.member.id, frame.member);
-    else this.members.delete(frame.member.id);
-    return true;
   }
 }

@@ -1,4 +1,5 @@
-import type { ClientFrame, ErrorFrame, MessageFrame, PresenceCountFrame, PresenceFrame, Ref, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
+import type { ClientFrame, ErrorFrame, MessageFrame, Ref, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
+import type { AnyPresenceFrame } from './channel-members.js';
 import { backoffDelay } from './backoff.js';
 import type { Connection, Connector } from './connections/connection.js';
 import { pollConnector } from './connections/poll.js';
@@ -72,7 +73,7 @@ export class PulseClient {
   private readonly channels = new Map<string, ChannelState>();
   private readonly pending = new Map<Ref, { resolve: () => void; reject: (e: ErrorFrame) => void }>();
   private readonly statusListeners = new Set<(s: ClientStatus) => void>();
-  private readonly presenceListeners = new Set<(f: PresenceFrame | PresenceCountFrame) => void>();
+  private readonly presenceListeners = new Set<(f: AnyPresenceFrame) => void>();
   private readonly ladder: Array<{ kind: TransportKind; connect: Connector }>;
   private readonly base: URL;
   private current: Connection | undefined;
@@ -124,8 +125,8 @@ export class PulseClient {
     return () => this.statusListeners.delete(listener);
   }
 
-  /** Presence frames of every channel: `presence` (join, leave) and `presence_count`. See ChannelMembers. */
-  onPresence(listener: (f: PresenceFrame | PresenceCountFrame) => void): () => void {
+  /** Presence frames of every channel: `presence_state`, `presence_diff` and `presence_count`. See ChannelMembers. */
+  onPresence(listener: (f: AnyPresenceFrame) => void): () => void {
     this.presenceListeners.add(listener);
     return () => this.presenceListeners.delete(listener);
   }
@@ -248,6 +249,8 @@ export class PulseClient {
       }
       case 'presence':
       case 'presence_count':
+      case 'presence_state':
+      case 'presence_diff':
         for (const l of this.presenceListeners) l(frame);
         return;
       case 'ack':

@@ -1,20 +1,29 @@
 import type { ChannelRegistry, ChannelSubscriber } from '../channels/registry.js';
-import type { Member, PresenceCountFrame, PresenceFrame } from '../protocol/index.js';
+import type { Member, PresenceCountFrame, PresenceDiffFrame, PresenceFrame, PresenceStateFrame } from '../protocol/index.js';
 import type { PresenceView, Transition } from './presence-view.js';
 
 /** Large channels get their count at most this often. */
 export const COUNT_INTERVAL_MS = 1_000;
+/** A channel's joins and leaves are gathered this long, then sent together. */
+export const DIFF_INTERVAL_MS = 100;
 
 /**
- * Presence as frames for this hub's subscribers. Up to `countAbove` members a
- * channel sends a `presence` frame per join and leave, serialized once for
- * all its subscribers; past it, a `presence_count` at most once a second, so
- * a channel watched by 50,000 people does not send 50,000 frames to each.
+ * Presence as frames for this hub's subscribers, each frame serialized once
+ * for all of them. A channel's changes are gathered for DIFF_INTERVAL_MS:
+ * sessions opened with `presence=diff` then get one `presence_diff` listing
+ * every join and leave, and are greeted with one `presence_state`, so a crowd
+ * of n arriving costs about n frames per interval rather than n². Other
+ * sessions get a `presence` frame per change, and a join per member as their
+ * greeting, as the contract first had it. Past `countAbove` members, every
+ * session gets a `presence_count` at most once a second instead.
  */
 export class PresenceFanout {
   private readonly counting = new Set<string>();
   private readonly changed = new Set<string>();
+  /** Changes per channel since the last send, in order. */
+  private readonly gathered = new Map<string, Transition[]>();
   private readonly timer: NodeJS.Timeout;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly registry: ChannelRegistry,
@@ -31,10 +40,14 @@ export class PresenceFanout {
     }
     if (this.view.count(t.ch) > this.countAbove) {
       this.counting.add(t.ch);
+      this.gathered.delete(t.ch);
       this.sendCount(t.ch);
       return;
     }
-    this.registry.publishEphemeral(t.ch, 'presence', presenceFrame(t.ch, t.event, t.member));
+    let list = this.gathered.get(t.ch);
+    if (!list) this.gathered.set(t.ch, (list = []));
+    list.push(t);
+    this.flushTimer ??= setTimeout(() => this.flush(), DIFF_INTERVAL_MS);
   }
 
   greet(ch: string, to: ChannelSubscriber): void {
@@ -42,20 +55,32 @@ export class PresenceFanout {
       to.deliverEphemeral('presence_count', countFrame(ch, this.view.count(ch)));
       return;
     }
-    for (const m of this.view.members(ch)) to.deliverEphemeral('presence', presenceFrame(ch, 'join', m.member));
+    if (to.presenceDiff) to.deliverEphemeral('presence_state', stateFrame(ch, this.view));
+    else for (const m of this.view.members(ch)) to.deliverEphemeral('presence', presenceFrame(ch, 'join', m.member));
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.flushTimer);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    for (const [ch, changes] of this.gathered) {
+      const perChange = changes.map((t) => presenceFrame(ch, t.event, t.member));
+      this.registry.publishPresence(ch, perChange, { type: 'presence_diff', frame: diffFrame(ch, changes) });
+    }
+    this.gathered.clear();
   }
 
   private tick(): void {
     for (const ch of this.changed) {
       this.sendCount(ch);
       if (this.view.count(ch) > this.countAbove) continue;
-      // Back to a list: the count just sent voids what clients hold, and a join per member rebuilds it.
+      // Back to a list: the count just sent voids what clients hold, and the members rebuild it.
       this.counting.delete(ch);
-      for (const m of this.view.members(ch)) this.registry.publishEphemeral(ch, 'presence', presenceFrame(ch, 'join', m.member));
+      const joins = [...this.view.members(ch)].map((m) => presenceFrame(ch, 'join', m.member));
+      this.registry.publishPresence(ch, joins, { type: 'presence_state', frame: stateFrame(ch, this.view) });
     }
     this.changed.clear();
   }
@@ -65,8 +90,33 @@ export class PresenceFanout {
   }
 }
 
+const plain = (m: Member): Member => ({ id: m.id, name: m.name, role: m.role });
+
 function presenceFrame(ch: string, event: 'join' | 'leave', member: Member): string {
-  return JSON.stringify({ type: 'presence', ch, event, member: { id: member.id, name: member.name, role: member.role } } satisfies PresenceFrame);
+  return JSON.stringify({ type: 'presence', ch, event, member: plain(member) } satisfies PresenceFrame);
+}
+
+function stateFrame(ch: string, view: PresenceView): string {
+  return JSON.stringify({ type: 'presence_state', ch, members: [...view.members(ch)].map((m) => plain(m.member)) } satisfies PresenceStateFrame);
+}
+
+/** What changed over the interval: each person's first and last change tell whether they joined, left, or neither. */
+function diffFrame(ch: string, changes: readonly Transition[]): string {
+  const net = new Map<string, { first: Transition; last: Transition }>();
+  for (const t of changes) {
+    const seen = net.get(t.member.id);
+    if (seen) seen.last = t;
+    else net.set(t.member.id, { first: t, last: t });
+  }
+  const joins: Member[] = [];
+  const leaves: Member[] = [];
+  for (const { first, last } of net.values()) {
+    // Joined and left within the interval: neither before nor after, nothing to tell.
+    if (first.event === 'join' && last.event === 'leave') continue;
+    if (last.event === 'join') joins.push(plain(last.member));
+    else leaves.push(plain(last.member));
+  }
+  return JSON.stringify({ type: 'presence_diff', ch, joins, leaves } satisfies PresenceDiffFrame);
 }
 
 function countFrame(ch: string, count: number): string {

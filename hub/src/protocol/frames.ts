@@ -80,6 +80,30 @@ export interface PresenceCountFrame {
   count: number;
 }
 
+/**
+ * An extension for sessions opened with `presence=diff`: everyone present in
+ * the channel, in one frame, as a new subscriber's greeting. It replaces the
+ * member list the client holds.
+ */
+export interface PresenceStateFrame {
+  type: 'presence_state';
+  ch: string;
+  members: Member[];
+}
+
+/**
+ * An extension for sessions opened with `presence=diff`: who joined and who
+ * left the channel in the last short interval, in one frame for all of them.
+ * Apply as set operations: a diff may repeat what a `presence_state` just
+ * showed.
+ */
+export interface PresenceDiffFrame {
+  type: 'presence_diff';
+  ch: string;
+  joins: Member[];
+  leaves: Member[];
+}
+
 export interface AckFrame {
   type: 'ack';
   ref: Ref;
@@ -104,6 +128,8 @@ export type ServerFrame =
   | MessageFrame
   | PresenceFrame
   | PresenceCountFrame
+  | PresenceStateFrame
+  | PresenceDiffFrame
   | AckFrame
   | ErrorFrame
   | PongFrame;
@@ -112,7 +138,10 @@ export type ServerFrame =
  * Every server frame type, for code that must name them all (an SSE reader
  * listens per event name). `every` fails to compile when a type is left out.
  */
-export const SERVER_FRAME_TYPES = every<ServerFrame['type']>()(['welcome', 'subscribed', 'message', 'presence', 'presence_count', 'ack', 'error', 'pong']);
+export const SERVER_FRAME_TYPES = every<ServerFrame['type']>()(['welcome', 'subscribed', 'message', 'presence', 'presence_count', 'presence_state', 'presence_diff', 'ack', 'error', 'pong']);
+
+/** The query parameter a client opens a session with to get presence as `presence_state` and `presence_diff`. */
+export const PRESENCE_DIFF_PARAM = { name: 'presence', value: 'diff' } as const;
 
 // Client to server.
 

@@ -41,8 +41,8 @@ export class SessionTable {
    * the session's id and cursor, for what it writes besides frames (SSE ids,
    * poll answers).
    */
-  open(user: User, connect: (session: SessionHandle) => Transport, expiresAt?: number): Session {
-    const session = new Session(user, connect, this.ctx, newSessionId(this.processId));
+  open(user: User, connect: (session: SessionHandle) => Transport, expiresAt?: number, presenceDiff = false): Session {
+    const session = new Session(user, connect, this.ctx, newSessionId(this.processId), presenceDiff);
     this.sessions.set(session.id, session);
     if (!isAnonymous(user)) this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
     session.start();

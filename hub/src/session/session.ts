@@ -75,6 +75,8 @@ export class Session implements SessionHandle, SubscriptionSink {
     connect: (session: SessionHandle) => Transport,
     private readonly ctx: SessionContext,
     readonly id: string,
+    /** Presence as `presence_state` and `presence_diff` frames: the client asked with `presence=diff`. */
+    readonly presenceDiff = false,
   ) {
     this.transport = connect(this);
   }

@@ -11,6 +11,7 @@ function setup(since?: number) {
   const sink: SubscriptionSink = {
     send: (_type, frame) => sent.push((JSON.parse(frameBytes(frame).toString()) as { seq: number }).seq),
     overflow: () => overflowed++,
+    presenceDiff: false,
   };
   const sub = new Subscription('metrics:x', sink, since);
   return { sub, sent, overflowed: () => overflowed };
@@ -53,7 +54,7 @@ describe('Subscription', () => {
 
   it('moves the position one replayed message at a time', () => {
     const seen: Array<number | undefined> = [];
-    const sub: Subscription = new Subscription('metrics:x', { send: () => seen.push(sub.position), overflow: () => undefined });
+    const sub: Subscription = new Subscription('metrics:x', { send: () => seen.push(sub.position), overflow: () => undefined, presenceDiff: false });
     sub.goLive(5, [msg(3), msg(4), msg(5)]);
     expect(seen).toEqual([3, 4, 5]);
   });
@@ -71,7 +72,7 @@ describe('Subscription', () => {
 
   it('drops ephemeral frames while syncing and never moves the position for them', () => {
     const frames: string[] = [];
-    const sub = new Subscription('room:r', { send: (type, frame) => frames.push(`${type} ${frameBytes(frame).toString()}`), overflow: () => undefined });
+    const sub = new Subscription('room:r', { send: (type, frame) => frames.push(`${type} ${frameBytes(frame).toString()}`), overflow: () => undefined, presenceDiff: false });
     sub.deliverEphemeral('presence', 'during-sync');
     sub.goLive(4, []);
     sub.deliverEphemeral('presence', 'live');

@@ -1,5 +1,5 @@
 import type { ChannelMessage } from '../channels/channel-message.js';
-import type { ChannelSubscriber } from '../channels/registry.js';
+import type { ChannelSubscriber, EphemeralType } from '../channels/registry.js';
 import type { OutgoingFrame } from './transport.js';
 
 /**
@@ -11,7 +11,8 @@ export const MAX_PENDING_DURING_SYNC = 10_000;
 
 /** Where a subscription's frames go: its session. */
 export interface SubscriptionSink {
-  send(type: 'message' | 'presence' | 'presence_count', frame: OutgoingFrame): void;
+  send(type: EphemeralType, frame: OutgoingFrame): void;
+  readonly presenceDiff: boolean;
   /** Too much piled up while history was read. */
   overflow(sub: Subscription): void;
 }
@@ -56,7 +57,11 @@ export class Subscription implements ChannelSubscriber {
   }
 
   // While syncing, ephemeral frames are dropped: what they tell is already in the state the sync delivers.
-  deliverEphemeral(type: 'message' | 'presence' | 'presence_count', frame: Buffer | string): void {
+  get presenceDiff(): boolean {
+    return this.sink.presenceDiff;
+  }
+
+  deliverEphemeral(type: EphemeralType, frame: Buffer | string): void {
     if (!this.pending) this.sink.send(type, frame);
   }
 

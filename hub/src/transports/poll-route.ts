@@ -46,6 +46,7 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
             sessions.close(session);
           })),
         c.get('expiresAt'),
+        request.value.presenceDiff,
       );
       polls.set(session.id, transport!);
       session.subscribeAll(request.value.channels, request.value.cursor);

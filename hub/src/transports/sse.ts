@@ -122,6 +122,7 @@ export function sseRoute(sessions: SessionTable, keepalive: SseKeepalive, limits
       c.get('user'),
       (handle) => (transport = new SseTransport(res, handle, limits.maxBufferedBytes)),
       c.get('expiresAt'),
+      request.value.presenceDiff,
     );
     keepalive.add(transport!);
     res.once('close', () => {

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { fail, ok, parseChannel, type Result } from '../protocol/index.js';
+import { fail, ok, parseChannel, PRESENCE_DIFF_PARAM, type Result } from '../protocol/index.js';
 import { decodeCursor } from '../session/cursor.js';
 
 export interface StreamLimits {
@@ -10,6 +10,13 @@ export interface StreamLimits {
 export interface StreamRequest {
   channels: string[];
   cursor: Map<string, number>;
+  /** `presence=diff`: presence as `presence_state` and `presence_diff` frames. */
+  presenceDiff: boolean;
+}
+
+/** Whether a request that opens a session asks for presence as `presence_state` and `presence_diff`. */
+export function wantsPresenceDiff(c: Context): boolean {
+  return c.req.query(PRESENCE_DIFF_PARAM.name) === PRESENCE_DIFF_PARAM.value;
 }
 
 /**
@@ -23,9 +30,10 @@ export function readStreamRequest(c: Context, maxChannels: number): Result<Strea
     const parsed = parseChannel(ch);
     if (!parsed.ok) return parsed;
   }
+  const presenceDiff = wantsPresenceDiff(c);
   const text = c.req.header('last-event-id') || c.req.query('cursor');
-  if (!text) return ok({ channels, cursor: new Map() });
+  if (!text) return ok({ channels, cursor: new Map(), presenceDiff });
   const cursor = decodeCursor(text);
   if (!cursor.ok) return cursor;
-  return ok({ channels, cursor: cursor.value.positions });
+  return ok({ channels, cursor: cursor.value.positions, presenceDiff });
 }

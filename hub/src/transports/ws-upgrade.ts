@@ -8,6 +8,7 @@ import { MAX_FRAME_BYTES, type User } from '../protocol/index.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import type { SessionTable } from '../session/session-table.js';
+import { wantsPresenceDiff } from './stream-request.js';
 import { HubSocket } from './hub-socket.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsTransport } from './ws.js';
@@ -20,7 +21,7 @@ import { WsTransport } from './ws.js';
 const MAX_WS_PAYLOAD_BYTES = 16 * MAX_FRAME_BYTES;
 
 /** Who the app let through for an upgrade request, until the upgrade takes it. */
-type Approvals = WeakMap<IncomingMessage, { user: User; expiresAt: number | undefined }>;
+type Approvals = WeakMap<IncomingMessage, { user: User; expiresAt: number | undefined; presenceDiff: boolean }>;
 
 /**
  * WebSocket upgrades, decided by the Hono app and carried out by the
@@ -70,7 +71,7 @@ export class WsUpgrades {
       const user = c.get('user');
       const refused = this.sessions.admit(user);
       if (refused) return errorResponse(c, refused);
-      this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt') });
+      this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt'), presenceDiff: wantsPresenceDiff(c) });
       return c.body(null, 200);
     };
   }
@@ -99,7 +100,7 @@ export class WsUpgrades {
     this.wss.handleUpgrade(req, socket, head, (upgraded) => {
       const ws = upgraded as HubSocket;
       this.heartbeat.add(ws);
-      ws.session = this.sessions.open(approved.user, () => new WsTransport(ws, this.maxBufferedBytes), approved.expiresAt);
+      ws.session = this.sessions.open(approved.user, () => new WsTransport(ws, this.maxBufferedBytes), approved.expiresAt, approved.presenceDiff);
       ws.on('message', onMessage);
       ws.on('close', this.onClose);
       // A socket error is followed by close, where the session ends.

@@ -1,4 +1,4 @@
-import type { ClientFrame, ServerFrame, TransportKind } from '../../protocol/index.js';
+import { PRESENCE_DIFF_PARAM, type ClientFrame, type ServerFrame, type TransportKind } from '../../protocol/index.js';
 
 /** What a connection reports to the client that owns it. */
 export interface ConnectionEvents {
@@ -22,9 +22,11 @@ export interface ConnectOptions {
 
 export type Connector = (opts: ConnectOptions) => Connection;
 
+/** Where a session opens; the client library takes presence as `presence_state` and `presence_diff`. */
 export function endpoint(base: URL, path: string, token: string | undefined): URL {
   const url = new URL(path, base);
   if (token) url.searchParams.set('token', token);
+  url.searchParams.set(PRESENCE_DIFF_PARAM.name, PRESENCE_DIFF_PARAM.value);
   return url;
 }
 

@@ -1,6 +1,6 @@
 import type { ServerFrame } from '../../protocol/index.js';
 import { CommandSender } from './commands.js';
-import { once, type Connector } from './connection.js';
+import { endpoint, once, type Connector } from './connection.js';
 
 /** The hub answers within 25 s; longer means the connection is dead. */
 const POLL_TIMEOUT_MS = 35_000;
@@ -34,11 +34,11 @@ export const pollConnector: Connector = ({ base, token, events }) => {
     let cursor: string | undefined;
     let failed = 0;
     while (!guarded.isClosed()) {
-      const url = new URL('/api/poll', base);
+      let url = new URL('/api/poll', base);
       if (session && cursor) {
         url.searchParams.set('session', session);
         url.searchParams.set('cursor', cursor);
-      }
+      } else url = endpoint(base, '/api/poll', undefined);
       let body: PollResponse;
       try {
         const res = await fetch(url, { headers, signal: AbortSignal.any([aborter.signal, AbortSignal.timeout(POLL_TIMEOUT_MS)]) });
