@@ -28,6 +28,8 @@ export interface Headline {
   hub_vs_socketio_mem_per_conn: number | null;
   hub_vs_socketio_heap_per_conn: number | null;
   sse_vs_ws_throughput: number | null;
+  /** Time to connect and subscribe every client to one room, hub over bare ws (median over runs). */
+  hub_vs_ws_connect_time: number | null;
   spread: Record<'hub_vs_ws_throughput' | 'hub_vs_socketio_throughput' | 'hub_vs_ws_cpu_per_delivery' | 'hub_vs_socketio_cpu_per_delivery' | 'sse_vs_ws_throughput', Spread>;
   /** Where a figure is missing or bounded by something other than the server, why. */
   notes: string[];
@@ -113,6 +115,7 @@ export function summarize(results: Measurement[], headlineClients: number, capac
     hub_vs_socketio_mem_per_conn: ratioOfMedians(hub, sio, (m) => m.memPerConnKB),
     hub_vs_socketio_heap_per_conn: ratioOfMedians(hub, sio, (m) => m.heapPerConnKB),
     sse_vs_ws_throughput: ratioOfMedians(sse, hub, throughput),
+    hub_vs_ws_connect_time: ratioOfMedians(hub, ws, (m) => (m.connected === m.config.clients ? m.connectSeconds : undefined)),
     spread: {
       hub_vs_ws_throughput: spreadOf(hub, ws, throughput),
       hub_vs_socketio_throughput: spreadOf(hub, sio, throughput),
@@ -215,6 +218,8 @@ Each server ran ${h.repeats} times at this size, each time on a fresh server and
 | memory per connection (heap kept after GC) | ${h.hub_vs_ws_heap_per_conn ?? '–'} | | ≤ 1.5 | ${h.hub_vs_socketio_heap_per_conn ?? '–'} | | |
 
 Hub SSE / hub WebSocket, deliveries per second: ${h.sse_vs_ws_throughput ?? '–'} (spread ${spreadText(h.spread.sse_vs_ws_throughput)}; target ≥ 0.7).
+
+Connecting ${fmt(h.clients)} WebSocket clients and subscribing them to one room, hub / bare ws: ${h.hub_vs_ws_connect_time ?? '–'} (target ≤ 2; the hub's clients take presence as \`presence=diff\`).
 ${h.notes.length ? `\n${h.notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
 Lost ${fmt(h.lost)} and duplicated ${fmt(h.duplicated)} messages over every try of every run (failed tries and the capacity run included); ${fmt(h.failed_tries)} tries failed (listed under "Every try").
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import WebSocket from 'ws';
+import { PRESENCE_DIFF_PARAM } from '@pulse/hub/protocol';
 
 /** The kinds of client the load tool speaks: Pulse on each transport, and the two baselines. */
 export const TARGETS = ['pulse-ws', 'pulse-sse', 'pulse-poll', 'pulse-player', 'bare-ws', 'socketio'] as const;
@@ -35,8 +36,11 @@ export function openClient(target: Target, url: string, ch: string, on: ClientEv
   }
 }
 
+/** Pulse clients here take presence as the client library does: one state frame, then diffs. */
+const DIFF = `${PRESENCE_DIFF_PARAM.name}=${PRESENCE_DIFF_PARAM.value}`;
+
 function pulseWs(url: string, ch: string, on: ClientEvents): ClientHandle {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { perMessageDeflate: false });
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?${DIFF}`, { perMessageDeflate: false });
   let ready = false;
   ws.on('message', (data) => {
     const text = data.toString();
@@ -93,7 +97,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 function pulseSse(url: string, ch: string, on: ClientEvents): ClientHandle {
   let ready = false;
   let rest = '';
-  const req = http.get(`${url}/api/sse?ch=${encodeURIComponent(ch)}`, { agent: false }, (res) => {
+  const req = http.get(`${url}/api/sse?${DIFF}&ch=${encodeURIComponent(ch)}`, { agent: false }, (res) => {
     if (res.statusCode !== 200) {
       on.failed(`SSE answered ${res.statusCode}`);
       res.resume();
@@ -125,7 +129,7 @@ function pulsePoll(url: string, ch: string, on: ClientEvents): ClientHandle {
   let cursor: string | undefined;
   const loop = async () => {
     while (!stopped) {
-      const q = new URLSearchParams({ ch });
+      const q = new URLSearchParams({ ch, [PRESENCE_DIFF_PARAM.name]: PRESENCE_DIFF_PARAM.value });
       if (session) q.set('session', session);
       if (cursor) q.set('cursor', cursor);
       const body = await new Promise<string>((resolve, reject) => {
