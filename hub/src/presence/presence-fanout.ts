@@ -22,6 +22,12 @@ export class PresenceFanout {
   private readonly changed = new Set<string>();
   /** Changes per channel since the last send, in order. */
   private readonly gathered = new Map<string, Transition[]>();
+  /**
+   * Each channel's `presence_state` as of its last send, for greetings: a
+   * crowd's newcomers share one frame per interval instead of each having
+   * everyone serialized again. What changed since reaches them in the next diff.
+   */
+  private readonly states = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
   private flushTimer: NodeJS.Timeout | undefined;
 
@@ -41,6 +47,7 @@ export class PresenceFanout {
     if (this.view.count(t.ch) > this.countAbove) {
       this.counting.add(t.ch);
       this.gathered.delete(t.ch);
+      this.states.delete(t.ch);
       this.sendCount(t.ch);
       return;
     }
@@ -55,7 +62,7 @@ export class PresenceFanout {
       to.deliverEphemeral('presence_count', countFrame(ch, this.view.count(ch)));
       return;
     }
-    if (to.presenceDiff) to.deliverEphemeral('presence_state', stateFrame(ch, this.view));
+    if (to.presenceDiff) to.deliverEphemeral('presence_state', this.stateOf(ch));
     else for (const m of this.view.members(ch)) to.deliverEphemeral('presence', presenceFrame(ch, 'join', m.member));
   }
 
@@ -64,9 +71,16 @@ export class PresenceFanout {
     clearTimeout(this.flushTimer);
   }
 
+  private stateOf(ch: string): string {
+    let frame = this.states.get(ch);
+    if (frame === undefined) this.states.set(ch, (frame = stateFrame(ch, this.view)));
+    return frame;
+  }
+
   private flush(): void {
     this.flushTimer = undefined;
     for (const [ch, changes] of this.gathered) {
+      this.states.delete(ch);
       const perChange = changes.map((t) => presenceFrame(ch, t.event, t.member));
       this.registry.publishPresence(ch, perChange, { type: 'presence_diff', frame: diffFrame(ch, changes) });
     }
