@@ -76,12 +76,14 @@ export class ChannelRegistry {
    * `presence_state`) to the sessions that take them, a `presence` frame per
    * change to the others.
    */
-  publishPresence(ch: string, perChange: readonly string[], summary: { type: 'presence_diff' | 'presence_state'; frame: string }): void {
+  publishPresence(ch: string, perChange: () => readonly string[], summary: { type: 'presence_diff' | 'presence_state'; frame: string }): void {
     const set = this.channels.get(ch);
     if (!set) return;
+    // Built only if a session still takes them, and then once for all.
+    let frames: readonly string[] | undefined;
     for (const sub of set) {
       if (sub.presenceDiff) sub.deliverEphemeral(summary.type, summary.frame);
-      else for (const frame of perChange) sub.deliverEphemeral('presence', frame);
+      else for (const frame of (frames ??= perChange())) sub.deliverEphemeral('presence', frame);
     }
   }
 

@@ -81,7 +81,7 @@ export class PresenceFanout {
     this.flushTimer = undefined;
     for (const [ch, changes] of this.gathered) {
       this.states.delete(ch);
-      const perChange = changes.map((t) => presenceFrame(ch, t.event, t.member));
+      const perChange = () => changes.map((t) => presenceFrame(ch, t.event, t.member));
       this.registry.publishPresence(ch, perChange, { type: 'presence_diff', frame: diffFrame(ch, changes) });
     }
     this.gathered.clear();
@@ -93,7 +93,7 @@ export class PresenceFanout {
       if (this.view.count(ch) > this.countAbove) continue;
       // Back to a list: the count just sent voids what clients hold, and the members rebuild it.
       this.counting.delete(ch);
-      const joins = [...this.view.members(ch)].map((m) => presenceFrame(ch, 'join', m.member));
+      const joins = () => [...this.view.members(ch)].map((m) => presenceFrame(ch, 'join', m.member));
       this.registry.publishPresence(ch, joins, { type: 'presence_state', frame: stateFrame(ch, this.view) });
     }
     this.changed.clear();
