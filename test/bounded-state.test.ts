@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestWsClient } from '@pulse/hub/testing';
-import { eventually, uniqueName, useSystem } from './helpers.js';
+import { TestWsClient, testToken } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
 
 // Room names come from clients: what the hub keeps for them must go when nobody here watches.
 const sys = useSystem({ beforeAll, afterAll }, { HUB_ROOM_STATE_IDLE_MS: '500', HUB_ROOM_STATES_MAX: '50' });
@@ -31,5 +31,23 @@ describe('state keyed by client input', () => {
     late.send({ type: 'subscribe', ch: kept });
     await late.next((f) => f.type === 'subscribed');
     await Promise.all([honest.close(), late.close()]);
+  });
+
+  it('times typing flags only for rooms someone here watches', async () => {
+    const typist = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${await testToken('player', uniqueName('typist'))}`);
+    const unwatched = Array.from({ length: 20 }, () => `room:${uniqueName('typed')}`);
+    for (const ch of unwatched) typist.send({ type: 'publish', ch, data: { kind: 'typing', on: true }, ref: ch });
+    for (const ch of unwatched) await typist.next((f) => f.type === 'ack' && f.ref === ch);
+    await sleep(200);
+    expect(await gauge('pulse_typing_flags')).toBe(0);
+
+    const watched = `room:${uniqueName('typed')}`;
+    const watcher = await TestWsClient.connect(sys.hub.wsUrl);
+    watcher.send({ type: 'subscribe', ch: watched });
+    await watcher.next((f) => f.type === 'subscribed');
+    typist.send({ type: 'publish', ch: watched, data: { kind: 'typing', on: true } });
+    await watcher.next((f) => f.type === 'message' && (f.data as { kind?: string }).kind === 'typing');
+    expect(await gauge('pulse_typing_flags')).toBe(1);
+    await Promise.all([typist.close(), watcher.close()]);
   });
 });

@@ -28,10 +28,10 @@ export function createApp(hub: Hub) {
   const origins = originGuard(hub.config.corsOrigins, hub.config.publicOrigins);
   app.use('/ws', origins);
   app.use('/api/*', origins);
-  app.use('/api/*', requestBodyLimit());
+  app.use('/api/*', requestBodyLimit(() => hub.countLimit('body_size')));
   if (hub.config.allowAnonymous) app.route('/api/login', loginRoute(identity));
   const keepalive = new SseKeepalive();
-  const heartbeat = new WsHeartbeat(hub.config.wsPingMs);
+  const heartbeat = new WsHeartbeat(hub.config.wsPingMs, () => hub.countLimit('ws_ping'));
   const auth = authenticate(identity);
   const upgrades = new WsUpgrades(app, hub.sessions, heartbeat, hub.config.maxBufferedBytes);
   app.get('/ws', auth, upgrades.route());

@@ -36,6 +36,10 @@ export interface Config {
   maxBufferedBytes: number;
   /** WebSocket ping interval; a peer silent for two of them is dropped. */
   wsPingMs: number;
+  /** A session holding no subscription for this long is closed with `idle`. */
+  idleSessionMs: number;
+  /** A connection whose queued bytes have not moved for this long is closed with `overloaded`: its peer stopped reading. */
+  stallMs: number;
   /** Browser origins allowed besides the hub's own; `*` allows any. */
   corsOrigins: string[];
   /** The hub's own origins, as browsers reach it (HUB_PUBLIC_URL); without them only loopback hosts are same-origin. */
@@ -51,6 +55,10 @@ export interface Limits {
   sessionsPerUser: number;
   /** Open sessions of this hub (503 `overloaded` past it). */
   connections: number;
+  /** Open poll sessions opened from one IP address (`rate_limited` past it): they hold no socket, so nothing else bounds them. */
+  pollSessionsPerAddress: number;
+  /** Presence entries (a user in a channel) this hub writes; past it, new subscribers are not shown as present. */
+  presenceEntries: number;
   /** Sustained client publishes per second per session, and the burst allowed above it (`rate_limited`). */
   publishPerSecond: number;
   publishBurst: number;
@@ -100,12 +108,16 @@ export function loadConfig(env: Env = process.env): Config {
     presenceCountAbove: int(env, 'HUB_PRESENCE_COUNT_ABOVE', 1_000, 1, 1_000_000),
     maxBufferedBytes: int(env, 'HUB_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     wsPingMs: int(env, 'HUB_WS_PING_MS', 15_000, 100, 15_000),
+    idleSessionMs: int(env, 'HUB_IDLE_SESSION_MS', 30_000, 100, 60 * 60_000),
+    stallMs: int(env, 'HUB_STALL_MS', 20_000, 100, 10 * 60_000),
     corsOrigins: (env.HUB_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     publicOrigins: origins(env, 'HUB_PUBLIC_URL'),
     limits: {
       subscriptionsPerSession: int(env, 'HUB_MAX_SUBSCRIPTIONS', 200, 1, 10_000),
       sessionsPerUser: int(env, 'HUB_MAX_SESSIONS_PER_USER', 20, 1, 10_000),
       connections: int(env, 'HUB_MAX_CONNECTIONS', 20_000, 1, 1_000_000),
+      pollSessionsPerAddress: int(env, 'HUB_MAX_POLL_SESSIONS_PER_IP', 100, 1, 1_000_000),
+      presenceEntries: int(env, 'HUB_MAX_PRESENCE_ENTRIES', 100_000, 1, 10_000_000),
       publishPerSecond: int(env, 'HUB_PUBLISH_RATE', 20, 1, 100_000),
       publishBurst: int(env, 'HUB_PUBLISH_BURST', 40, 1, 100_000),
       replaysPerHub: int(env, 'HUB_REPLAYS_PER_HUB', 16, 1, 10_000),

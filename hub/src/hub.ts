@@ -17,6 +17,7 @@ import { RoomChannels } from './rooms/room-channels.js';
 import { RoomPublisher } from './rooms/room-publisher.js';
 import { TypingRelay } from './rooms/typing-relay.js';
 import { SessionTable } from './session/session-table.js';
+import type { LimitKind } from './session/session.js';
 import { newProcessId } from './session/session-id.js';
 import { ReplayGate } from './session/replay-gate.js';
 import { Stats } from './stats/counters.js';
@@ -26,6 +27,8 @@ import type { Config } from './config.js';
 const LOG_INTERVAL_MS = 10_000;
 /** How often per-hub state nobody uses is looked for. */
 const SWEEP_EVERY_MS = 10_000;
+/** How often sessions are looked at at most for idling and stalled peers. */
+const SESSION_SWEEP_MAX_MS = 5_000;
 
 /** What exists before the hub: the pieces presence needs while the hub is still being built. */
 interface Basics {
@@ -61,6 +64,7 @@ export class Hub {
   private readonly feeds: LiveFeed[] = [];
   private rollups: RollupEngine | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly sessionSweepTimer: NodeJS.Timeout;
   private readonly replays: ReplayGate;
 
   private constructor(b: Basics) {
@@ -71,10 +75,9 @@ export class Hub {
     this.rooms = new RoomChannels(new StreamHistory(this.js, this.jsm, ROOMS_STREAM), this.config.roomStates, (ch) => this.registry.has(ch), (reason) => evicted(reason).inc());
     this.statuses = new StatusChannels(this.registry, (id) => this.presence.status(id));
     this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels(), status: this.statuses };
-    this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame));
+    this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame), (ch) => this.registry.has(ch));
 
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
-    const limitHits = (limit: string) => this.stats.counter('pulse_limit_hits_total', 'Requests and frames refused by a limit, by limit', { limit });
     this.replays = new ReplayGate(this.config.limits.replaysPerHub, this.config.limits.replaysPerSession);
     this.sessions = new SessionTable({
       registry: this.registry,
@@ -83,7 +86,7 @@ export class Hub {
       publishers: { room: new RoomPublisher(this.nc, this.js, this.typing) },
       presence: this.presence,
       limits: this.config.limits,
-      onLimit: (kind) => limitHits(kind).inc(),
+      onLimit: (kind) => this.countLimit(kind),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
       onSyncFailure: (ch, err) => this.log.warn('history', `reading ${ch} failed: ${String(err)}`),
     }, newProcessId());
@@ -95,6 +98,14 @@ export class Hub {
     });
     this.registerGauges();
     this.sweepTimer = setInterval(() => this.rooms.sweep(Date.now()), Math.min(SWEEP_EVERY_MS, this.config.roomStates.idleMs / 2));
+    const { idleSessionMs, stallMs } = this.config;
+    // A quarter of the shorter time: a session is ended at most a quarter late.
+    this.sessionSweepTimer = setInterval(() => this.sessions.sweep(Date.now(), idleSessionMs, stallMs), Math.min(SESSION_SWEEP_MAX_MS, idleSessionMs / 4, stallMs / 4));
+  }
+
+  /** One more request, frame or connection refused or ended by a limit (`pulse_limit_hits_total`). */
+  countLimit(limit: LimitKind): void {
+    this.stats.counter('pulse_limit_hits_total', 'Requests, frames and connections refused or ended by a limit, by limit', { limit }).inc();
   }
 
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
@@ -112,6 +123,7 @@ export class Hub {
       registry,
       graceMs: config.presenceGraceMs,
       countAbove: config.presenceCountAbove,
+      maxEntries: config.limits.presenceEntries,
       onError: (what, err) => log.warn(what, String(err)),
       onTransition: (t) => changes(t.event).inc(),
       // The hub is built after presence: status changes before that have no watcher to reach.
@@ -189,11 +201,19 @@ export class Hub {
     ]);
     this.stats.gauge('pulse_room_states', 'Room states this hub holds in memory', () => this.rooms.held.rooms);
     this.stats.gauge('pulse_room_state_bytes', 'JSON size of the room states this hub holds, at the last sweep', () => this.rooms.held.bytes);
+    this.stats.gauge('pulse_channels_watched', 'Channels with at least one subscriber on this hub', () => this.registry.size);
+    this.stats.gauge('pulse_typing_flags', 'Typing flags this hub is timing (rooms watched here only)', () => this.typing.size);
+    this.stats.gauge('pulse_presence_entries', 'Presence entries: this hub\'s own (a user in a channel, grace included), and every hub\'s as this hub holds them', () => [
+      [{ scope: 'local' }, this.presence.held.local],
+      [{ scope: 'cluster' }, this.presence.held.view],
+    ]);
+    this.stats.gauge('pulse_poll_addresses', 'Client addresses holding open poll sessions on this hub', () => this.sessions.pollAddressCount);
   }
 
   /** Hands its partitions over (their open windows go to the next holder), and closes every session. */
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    clearInterval(this.sessionSweepTimer);
     await this.rollups?.stop().catch((err: unknown) => this.log.warn('rollup-handover', String(err)));
     this.typing.stop();
     this.sessions.closeAll();

@@ -6,6 +6,10 @@ import { connectBus } from './bus/connect.js';
 import type { Config } from './config.js';
 import { Hub } from './hub.js';
 
+/** How long a client may take to send a request's headers, and the whole request with its body. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Steps that undo a start, run in reverse order on shutdown. */
 export type Stops = Array<() => Promise<unknown>>;
 
@@ -26,6 +30,9 @@ export async function serveHub(config: Config, servers: string, stops: Stops): P
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
     s.once('error', fail);
   });
+  // A client that sends its headers or its body too slowly holds a socket for nothing (slowloris).
+  (server as Server).headersTimeout = HEADERS_TIMEOUT_MS;
+  (server as Server).requestTimeout = REQUEST_TIMEOUT_MS;
   attach(server as Server);
   stops.push(
     () =>

@@ -47,6 +47,11 @@ export class ChannelRegistry {
     if (set.size === 0) this.channels.delete(ch);
   }
 
+  /** Channels with at least one local subscriber. */
+  get size(): number {
+    return this.channels.size;
+  }
+
   has(ch: string): boolean {
     return this.channels.has(ch);
   }

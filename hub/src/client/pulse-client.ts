@@ -6,7 +6,8 @@ import { pollConnector } from './connections/poll.js';
 import { sseConnector, type EventSourceFactory } from './connections/sse.js';
 import { wsConnector, type WebSocketFactory } from './connections/ws.js';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** `idle`: the hub closed a connection that held no subscription; the next subscribe connects again. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'idle' | 'closed';
 
 export interface ClientStatus {
   state: ConnectionState;
@@ -99,6 +100,10 @@ export class PulseClient {
   subscribe(ch: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
     this.channels.set(ch, { handler, position: opts.since, delivered: opts.since, onSubscribed: opts.onSubscribed });
     if (this.status.state === 'open') this.current?.send([this.subscribeFrame(ch)]);
+    if (this.status.state === 'idle') {
+      this.setStatus({ state: 'connecting', transport: undefined, user: this.status.user });
+      this.open(0);
+    }
     return () => {
       if (this.channels.get(ch)?.handler !== handler) return;
       this.channels.delete(ch);
@@ -178,6 +183,11 @@ export class PulseClient {
           if (conn !== this.current) return;
           this.current = undefined;
           this.failPending();
+          // Closed for holding nothing: reconnecting would only be closed again.
+          if (lastError?.code === 'idle' && this.channels.size === 0) {
+            this.setStatus({ state: 'idle', transport: undefined, user: this.status.user, error: lastError });
+            return;
+          }
           this.retry(lastError, kind);
         },
       },

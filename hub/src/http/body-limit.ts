@@ -23,12 +23,18 @@ export function maxBodyBytes(path: string): number {
  * read only up to the limit, so a client cannot make the hub buffer more.
  * Either way the answer is 413 `too_large`.
  */
-export function requestBodyLimit(): MiddlewareHandler {
+export function requestBodyLimit(onRefused: () => void): MiddlewareHandler {
   const limits = new Map<number, MiddlewareHandler>();
   const limitOf = (bytes: number) => {
     let limit = limits.get(bytes);
     if (!limit) {
-      limit = bodyLimit({ maxSize: bytes, onError: (c) => errorResponse(c, { code: 'too_large', message: `a request body here is at most ${bytes} bytes` }) });
+      limit = bodyLimit({
+        maxSize: bytes,
+        onError: (c) => {
+          onRefused();
+          return errorResponse(c, { code: 'too_large', message: `a request body here is at most ${bytes} bytes` });
+        },
+      });
       limits.set(bytes, limit);
     }
     return limit;

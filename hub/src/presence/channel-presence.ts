@@ -7,7 +7,8 @@ import type { ChannelSubscriber } from '../channels/registry.js';
  * turns sessions into people, across hubs.
  */
 export interface ChannelPresence {
-  enter(ch: string, user: User): void;
+  /** False when the session could not be made present (this hub holds as many entries as it may). */
+  enter(ch: string, user: User): boolean;
   leave(ch: string, user: User): void;
   /** Sends a new subscriber who is here now: a `join` per member, or the count in a large channel. */
   greet(ch: string, to: ChannelSubscriber): void;

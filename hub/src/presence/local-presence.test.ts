@@ -4,13 +4,13 @@ import { LocalPresence, type PresenceWrites } from './local-presence.js';
 const ann = { id: 'ann', name: 'Ann', role: 'viewer' as const };
 const GRACE = 5_000;
 
-function setup() {
+function setup(maxEntries?: number) {
   const log: string[] = [];
   const writes: PresenceWrites = {
     put: (ch, m, n) => log.push(`put ${ch} ${m.id} ${n}`),
     remove: (ch, id) => log.push(`remove ${ch} ${id}`),
   };
-  return { log, local: new LocalPresence(writes, GRACE) };
+  return { log, local: new LocalPresence(writes, GRACE, maxEntries) };
 }
 
 describe('LocalPresence', () => {
@@ -44,5 +44,20 @@ describe('LocalPresence', () => {
     const { log, local } = setup();
     local.leave('room:a', ann);
     expect(log).toEqual([]);
+  });
+
+  it('writes no entry past its cap, counts those in grace, and frees a place when one ends', () => {
+    const { log, local } = setup(2);
+    expect(local.enter('page:a', ann)).toBe(true);
+    expect(local.enter('page:b', ann)).toBe(true);
+    // Another session of a user already present needs no new entry.
+    expect(local.enter('page:b', ann)).toBe(true);
+    expect(local.enter('page:c', ann)).toBe(false);
+    local.leave('page:a', ann);
+    expect(local.enter('page:c', ann)).toBe(false);
+    vi.advanceTimersByTime(GRACE);
+    expect(local.size).toBe(1);
+    expect(local.enter('page:c', ann)).toBe(true);
+    expect(log.filter((l) => l.includes('page:c'))).toEqual(['put page:c ann 1']);
   });
 });

@@ -41,6 +41,12 @@ export class PresenceView {
   private readonly channels = new Map<string, Map<string, ChannelMember>>();
   /** How many channels each present user is a member of. */
   private readonly userChannels = new Map<string, number>();
+  private memberCount = 0;
+
+  /** Members over all channels (a user in a channel). */
+  get size(): number {
+    return this.memberCount;
+  }
 
   /** A hub's entry for a user was written. A join when that user had no entry in the channel before. */
   put(at: MemberAt, revision: number, value: MemberEntry): Transition | undefined {
@@ -61,6 +67,7 @@ export class PresenceView {
       return undefined;
     }
     members.set(value.member.id, { member: value.member, hubs: [{ hub: at.hub, sessions: value.sessions, revision }] });
+    this.memberCount++;
     this.userChannels.set(at.userId, (this.userChannels.get(at.userId) ?? 0) + 1);
     return { ch: at.ch, event: 'join', member: value.member, revision };
   }
@@ -74,6 +81,7 @@ export class PresenceView {
     known.hubs.splice(i, 1);
     if (known.hubs.length > 0) return undefined;
     members.delete(at.userId);
+    this.memberCount--;
     if (members.size === 0) this.channels.delete(at.ch);
     const left = (this.userChannels.get(at.userId) ?? 1) - 1;
     if (left > 0) this.userChannels.set(at.userId, left);

@@ -31,6 +31,8 @@ export interface PresenceOptions {
   registry: ChannelRegistry;
   graceMs: number;
   countAbove: number;
+  /** Entries this hub may write (LocalPresence). */
+  maxEntries: number;
   onError(what: string, err: unknown): void;
   onTransition(t: Transition): void;
   /** A person came online (present in a first channel) or went offline (left the last one). */
@@ -70,6 +72,7 @@ export class Presence implements ChannelPresence {
         remove: (ch, userId) => void this.bucket.delete(memberKey(this.hubId, ch, userId)).catch((err: unknown) => opts.onError('presence-delete', err)),
       },
       opts.graceMs,
+      opts.maxEntries,
     );
   }
 
@@ -89,8 +92,13 @@ export class Presence implements ChannelPresence {
     return presence;
   }
 
-  enter(ch: string, user: User): void {
-    this.local.enter(ch, user);
+  enter(ch: string, user: User): boolean {
+    return this.local.enter(ch, user);
+  }
+
+  /** Entries this hub writes (a user in a channel), and entries of every hub it holds in its view. */
+  get held(): { local: number; view: number } {
+    return { local: this.local.size, view: this.view.size };
   }
 
   leave(ch: string, user: User): void {

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   too_large: { http: 413, close: 1009 },
   rate_limited: { http: 429, close: 4429 },
   overloaded: { http: 503, close: 1013 },
+  idle: { http: 408, close: 4408 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,8 +4,16 @@ import { roomOfTypingSubject, typingSubject, TYPING_SUBJECTS } from '../bus/subj
 
 /** A typing flag lapses this long after the last `on: true` from its member (docs/protocol.md). */
 export const TYPING_LAPSE_MS = 5_000;
+/** Flags one hub times at once; past it the oldest lapses early, so a crowd of typists cannot grow the hub. */
+export const TYPING_FLAGS_MAX = 10_000;
 
 const sc = StringCodec();
+
+interface Flag {
+  timer: NodeJS.Timeout;
+  room: string;
+  from: { id: string; name: string };
+}
 
 /**
  * Typing flags between hubs. They are ephemeral, so they ride core NATS and
@@ -13,14 +21,21 @@ const sc = StringCodec();
  * so a flag from a hub that died still ends.
  */
 export class TypingRelay {
-  private readonly lapses = new Map<string, NodeJS.Timeout>();
+  private readonly lapses = new Map<string, Flag>();
   private sub: Subscription | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
     /** One serialized `message` frame without seq, for every local subscriber of the room. */
     private readonly deliver: (ch: string, frame: string) => void,
+    /** Whether the channel has subscribers here: flags of rooms nobody here watches are not kept. */
+    private readonly watched: (ch: string) => boolean,
   ) {}
+
+  /** Flags this hub is timing. */
+  get size(): number {
+    return this.lapses.size;
+  }
 
   start(): void {
     this.sub = this.nc.subscribe(TYPING_SUBJECTS, {
@@ -39,24 +54,32 @@ export class TypingRelay {
 
   stop(): void {
     this.sub?.unsubscribe();
-    for (const t of this.lapses.values()) clearTimeout(t);
+    for (const f of this.lapses.values()) clearTimeout(f.timer);
     this.lapses.clear();
   }
 
   private relay(room: string, from: { id: string; name: string }, on: boolean): void {
     const key = `${room}\n${from.id}`;
-    clearTimeout(this.lapses.get(key));
+    clearTimeout(this.lapses.get(key)?.timer);
     this.lapses.delete(key);
+    if (!this.watched(`room:${room}`)) return;
     if (on) {
-      this.lapses.set(
-        key,
-        setTimeout(() => {
-          this.lapses.delete(key);
-          this.send(room, from, false);
-        }, TYPING_LAPSE_MS),
-      );
+      if (this.lapses.size >= TYPING_FLAGS_MAX) this.lapseOldest();
+      const timer = setTimeout(() => {
+        this.lapses.delete(key);
+        this.send(room, from, false);
+      }, TYPING_LAPSE_MS);
+      this.lapses.set(key, { timer, room, from });
     }
     this.send(room, from, on);
+  }
+
+  /** Keys are re-inserted on every flag, so the first one is the flag set longest ago. */
+  private lapseOldest(): void {
+    const [key, flag] = this.lapses.entries().next().value!;
+    clearTimeout(flag.timer);
+    this.lapses.delete(key);
+    this.send(flag.room, flag.from, false);
   }
 
   private send(room: string, from: { id: string; name: string }, on: boolean): void {

@@ -1,11 +1,25 @@
 import { isAnonymous, type PulseError, type TransportKind, type User } from '../protocol/index.js';
 import { Deadline } from './deadline.js';
-import { Session, type SessionContext } from './session.js';
+import { Session, type Overdue, type SessionContext } from './session.js';
 import { newSessionId } from './session-id.js';
 import type { SessionHandle, Transport } from './transport.js';
 
 /** How many ended session ids are remembered, to answer 410 rather than 404 for them. */
 const REMEMBERED_ENDED = 10_000;
+
+export interface OpenOptions {
+  /** When the token ends the session. */
+  expiresAt?: number;
+  /** Presence as `presence_state` and `presence_diff` frames. */
+  presenceDiff?: boolean;
+  /** The client's IP address, for a poll session: they are counted per address. */
+  pollAddress?: string;
+}
+
+const ENDINGS: Record<Overdue, PulseError> = {
+  idle: { code: 'idle', message: 'no subscription for too long; connect again when there is something to subscribe to' },
+  stalled: { code: 'overloaded', message: 'nothing sent was read for too long; resume with since' },
+};
 
 /** Every live session of this hub, by id. */
 export class SessionTable {
@@ -14,6 +28,9 @@ export class SessionTable {
   /** Open sessions of signed-in users; anonymous viewers each have their own id and no limit to count. */
   private readonly perUser = new Map<string, number>();
   private readonly expiries = new Map<Session, Deadline>();
+  /** Open poll sessions per client address; a poll session holds no socket, so only this bounds them. */
+  private readonly pollsPerAddress = new Map<string, number>();
+  private readonly pollAddresses = new Map<Session, string>();
 
   constructor(
     private readonly ctx: SessionContext,
@@ -21,9 +38,9 @@ export class SessionTable {
     readonly processId: string,
   ) {}
 
-  /** Whether one more session of this user fits, checked before a transport is set up. */
-  admit(user: User): PulseError | undefined {
-    const { connections, sessionsPerUser } = this.ctx.limits;
+  /** Whether one more session of this user (a poll session from `pollAddress`) fits, checked before a transport is set up. */
+  admit(user: User, pollAddress?: string): PulseError | undefined {
+    const { connections, sessionsPerUser, pollSessionsPerAddress } = this.ctx.limits;
     if (this.sessions.size >= connections) {
       this.ctx.onLimit('connections');
       return { code: 'overloaded', message: 'this hub is full; try again later or another hub' };
@@ -33,6 +50,10 @@ export class SessionTable {
       this.ctx.onLimit('sessions_per_user');
       return { code: 'rate_limited', message: `at most ${sessionsPerUser} open sessions per user` };
     }
+    if (pollAddress !== undefined && (this.pollsPerAddress.get(pollAddress) ?? 0) >= pollSessionsPerAddress) {
+      this.ctx.onLimit('poll_sessions_per_ip');
+      return { code: 'rate_limited', message: `at most ${pollSessionsPerAddress} open poll sessions per address` };
+    }
     return undefined;
   }
 
@@ -41,10 +62,14 @@ export class SessionTable {
    * the session's id and cursor, for what it writes besides frames (SSE ids,
    * poll answers).
    */
-  open(user: User, connect: (session: SessionHandle) => Transport, expiresAt?: number, presenceDiff = false): Session {
+  open(user: User, connect: (session: SessionHandle) => Transport, { expiresAt, presenceDiff = false, pollAddress }: OpenOptions = {}): Session {
     const session = new Session(user, connect, this.ctx, newSessionId(this.processId), presenceDiff);
     this.sessions.set(session.id, session);
     if (!isAnonymous(user)) this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
+    if (pollAddress !== undefined) {
+      this.pollAddresses.set(session, pollAddress);
+      this.pollsPerAddress.set(pollAddress, (this.pollsPerAddress.get(pollAddress) ?? 0) + 1);
+    }
     session.start();
     if (expiresAt !== undefined) {
       // The token ends the session when it expires, so the client comes back with a fresh one.
@@ -63,8 +88,30 @@ export class SessionTable {
       if (n > 0) this.perUser.set(session.user.id, n);
       else this.perUser.delete(session.user.id);
     }
+    const address = this.pollAddresses.get(session);
+    if (address !== undefined) {
+      this.pollAddresses.delete(session);
+      const n = (this.pollsPerAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.pollsPerAddress.set(address, n);
+      else this.pollsPerAddress.delete(address);
+    }
     this.ended.add(session.id);
     if (this.ended.size > REMEMBERED_ENDED) this.ended.delete(this.ended.values().next().value!);
+  }
+
+  /**
+   * Ends the sessions that held no subscription for `idleMs` (`idle`) or
+   * whose peer read nothing for `stallMs` (`overloaded`). Their transports
+   * close, which closes them here.
+   */
+  sweep(now: number, idleMs: number, stallMs: number): void {
+    for (const session of this.sessions.values()) {
+      // A failed session stays here until its transport has closed.
+      const overdue = session.ended ? undefined : session.overdue(now, idleMs, stallMs);
+      if (!overdue) continue;
+      this.ctx.onLimit(overdue === 'idle' ? 'idle_session' : 'stalled');
+      session.fail(ENDINGS[overdue], overdue === 'stalled');
+    }
   }
 
   get(id: string): Session | undefined {
@@ -84,6 +131,11 @@ export class SessionTable {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Addresses holding open poll sessions. */
+  get pollAddressCount(): number {
+    return this.pollsPerAddress.size;
   }
 
   /** Ends every session, telling each client the hub is going away. */

@@ -28,7 +28,24 @@ const CANCELLED = { ok: false, error: { code: 'not_found', message: 'cancelled' 
 /** A session refused more frames than its burst within ABUSE_WINDOW_MS is closed, not just refused. */
 const ABUSE_WINDOW_MS = 10_000;
 
-export type LimitKind = 'frame_size' | 'subscriptions' | 'frame_rate' | 'frame_abuse' | 'publish_rate' | 'publish_abuse' | 'sessions_per_user' | 'connections';
+export type LimitKind =
+  | 'frame_size'
+  | 'subscriptions'
+  | 'frame_rate'
+  | 'frame_abuse'
+  | 'publish_rate'
+  | 'publish_abuse'
+  | 'sessions_per_user'
+  | 'poll_sessions_per_ip'
+  | 'connections'
+  | 'idle_session'
+  | 'stalled'
+  | 'presence_entries'
+  | 'body_size'
+  | 'ws_ping';
+
+/** Why a sweep ends a session (SessionTable.sweep). */
+export type Overdue = 'idle' | 'stalled';
 
 export interface SessionContext {
   registry: ChannelRegistry;
@@ -66,6 +83,11 @@ export class Session implements SessionHandle, SubscriptionSink {
   private frames: TokenBucket | undefined;
   private refusedSince = 0;
   private refused = 0;
+  /** Since when the session has held no subscription; 0 while it holds one. */
+  private idleSince: number;
+  /** The transport's bytes sent at the last sweep, and since when they have not moved while more waited. */
+  private sent = 0;
+  private stuckSince = 0;
   private closed = false;
   private readonly transport: Transport;
 
@@ -79,6 +101,7 @@ export class Session implements SessionHandle, SubscriptionSink {
     readonly presenceDiff = false,
   ) {
     this.transport = connect(this);
+    this.idleSince = Date.now();
   }
 
   get transportKind(): Transport['kind'] {
@@ -140,6 +163,23 @@ export class Session implements SessionHandle, SubscriptionSink {
     return encodeCursor(this.subs, answer);
   }
 
+  /**
+   * Whether the session should be ended for holding no subscription for
+   * `idleMs`, or because its peer has read none of the bytes waiting for it
+   * for `stallMs`. Asked by a periodic sweep, so a session costs no timer.
+   */
+  overdue(now: number, idleMs: number, stallMs: number): Overdue | undefined {
+    if (this.idleSince !== 0 && now - this.idleSince >= idleMs) return 'idle';
+    const backlog = this.transport.backlog?.();
+    if (!backlog || backlog.queued === 0 || backlog.sent !== this.sent) {
+      this.sent = backlog?.sent ?? 0;
+      this.stuckSince = 0;
+      return undefined;
+    }
+    if (this.stuckSince === 0) this.stuckSince = now;
+    return now - this.stuckSince >= stallMs ? 'stalled' : undefined;
+  }
+
   /** The transport is gone: release every channel. Idempotent. */
   end(): void {
     if (this.closed) return;
@@ -151,13 +191,17 @@ export class Session implements SessionHandle, SubscriptionSink {
     this.subs = [];
   }
 
-  /** Sends a final error and closes the transport. */
-  fail(error: PulseError): void {
+  /** Sends a final error and closes the transport; `abort` when the peer is known not to read (see Transport.close). */
+  fail(error: PulseError, abort = false): void {
     if (this.closed) return;
     this.end();
     // Straight to the transport: the session is closed, and a full queue must not recurse here.
     this.transport.send('error', JSON.stringify({ type: 'error', code: error.code, message: error.message } satisfies ServerFrame));
-    this.transport.close(error);
+    this.transport.close(error, abort);
+  }
+
+  get ended(): boolean {
+    return this.closed;
   }
 
   private handle(frame: ClientFrame): void {
@@ -205,6 +249,7 @@ export class Session implements SessionHandle, SubscriptionSink {
   /** Ends a subscription: out of the channel, and no longer present there. */
   private drop(sub: Subscription): void {
     this.subs = this.subs.filter((s) => s !== sub);
+    if (this.subs.length === 0) this.idleSince = Date.now();
     this.ctx.registry.remove(sub.ch, sub);
     if (sub.present) this.ctx.presence.leave(sub.ch, this.user);
   }
@@ -231,6 +276,7 @@ export class Session implements SessionHandle, SubscriptionSink {
     sub.present = previous?.present ?? false;
     // concat and map allocate exactly the length; spread and push leave room for 16 more.
     this.subs = previous ? this.subs.map((s) => (s === previous ? sub : s)) : this.subs.concat(sub);
+    this.idleSince = 0;
     this.ctx.registry.add(ch.ch, sub);
 
     let result;
@@ -256,8 +302,8 @@ export class Session implements SessionHandle, SubscriptionSink {
     if (source.greet) source.greet(ch, sub);
     else this.ctx.presence.greet(ch.ch, sub);
     if (source.tracksPresence !== false && !sub.present) {
-      sub.present = true;
-      this.ctx.presence.enter(ch.ch, this.user);
+      sub.present = this.ctx.presence.enter(ch.ch, this.user);
+      if (!sub.present) this.ctx.onLimit('presence_entries');
     }
   }
 

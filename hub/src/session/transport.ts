@@ -29,6 +29,21 @@ export interface Transport {
    * behind that the session should give up on it.
    */
   send(type: ServerFrame['type'], frame: OutgoingFrame): boolean;
-  /** Ends the connection, telling the peer why where the transport can. */
-  close(error?: PulseError): void;
+  /**
+   * Ends the connection, telling the peer why where the transport can. With
+   * `abort`, the peer is known not to read: the connection is dropped at once
+   * instead of waiting for it to take a last frame.
+   */
+  close(error?: PulseError, abort?: boolean): void;
+  /**
+   * For a transport writing to a socket: bytes waiting in the process, and
+   * bytes handed to the kernel so far. When the first stays above zero while
+   * the second stands still, the peer has stopped reading.
+   */
+  backlog?(): { queued: number; sent: number };
+}
+
+/** What a socket reports of its own writes, as Transport.backlog asks. */
+export function socketBacklog(socket: { writableLength: number; bytesWritten: number }): { queued: number; sent: number } {
+  return { queued: socket.writableLength, sent: socket.bytesWritten - socket.writableLength };
 }

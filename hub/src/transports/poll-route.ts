@@ -36,7 +36,9 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
     } else {
       const request = readStreamRequest(c, limits.maxChannels);
       if (!request.ok) return errorResponse(c, request.error);
-      const refused = sessions.admit(c.get('user'));
+      // The peer as this process sees it: behind a proxy, the proxy's address (docs/protocol.md).
+      const pollAddress = c.env.incoming?.socket?.remoteAddress ?? 'unknown';
+      const refused = sessions.admit(c.get('user'), pollAddress);
       if (refused) return errorResponse(c, refused);
       const session: Session = sessions.open(
         c.get('user'),
@@ -45,8 +47,7 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
             polls.delete(handle.id);
             sessions.close(session);
           })),
-        c.get('expiresAt'),
-        request.value.presenceDiff,
+        { expiresAt: c.get('expiresAt'), presenceDiff: request.value.presenceDiff, pollAddress },
       );
       polls.set(session.id, transport!);
       session.subscribeAll(request.value.channels, request.value.cursor);

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
 import type { SessionTable } from '../session/session-table.js';
-import type { OutgoingFrame, SessionHandle, Transport } from '../session/transport.js';
+import { socketBacklog, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
@@ -80,11 +80,20 @@ export class SseTransport implements Transport {
     if (this.open) this.socket.write(': keepalive\n\n');
   }
 
-  close(error?: PulseError): void {
+  close(error?: PulseError, abort = false): void {
+    if (abort) {
+      // A reset, not a FIN queued behind bytes the peer will never read: the kernel lets go of them too.
+      this.socket.resetAndDestroy();
+      return;
+    }
     // The error frame went out as an event before this; the close code is only for logs in the stream.
     if (error && this.open) this.socket.write(`: closed ${closeCodeOf(error.code)}\n\n`);
     this.res.end();
     this.socket.end();
+  }
+
+  backlog(): { queued: number; sent: number } {
+    return socketBacklog(this.socket);
   }
 
   private get open(): boolean {
@@ -121,8 +130,7 @@ export function sseRoute(sessions: SessionTable, keepalive: SseKeepalive, limits
     const session = sessions.open(
       c.get('user'),
       (handle) => (transport = new SseTransport(res, handle, limits.maxBufferedBytes)),
-      c.get('expiresAt'),
-      request.value.presenceDiff,
+      { expiresAt: c.get('expiresAt'), presenceDiff: request.value.presenceDiff },
     );
     keepalive.add(transport!);
     res.once('close', () => {

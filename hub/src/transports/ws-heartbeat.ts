@@ -11,7 +11,11 @@ import { SlicedRound } from './sliced-timer.js';
 export class WsHeartbeat {
   private readonly round: SlicedRound<HubSocket>;
 
-  constructor(intervalMs: number) {
+  constructor(
+    intervalMs: number,
+    /** A socket was dropped for missing its pong. */
+    private readonly onDead: () => void,
+  ) {
     this.round = new SlicedRound(intervalMs, (ws) => this.beat(ws));
   }
 
@@ -32,6 +36,7 @@ export class WsHeartbeat {
   private beat(ws: HubSocket): void {
     if (!ws.alive) {
       this.round.delete(ws);
+      this.onDead();
       ws.terminate();
       return;
     }

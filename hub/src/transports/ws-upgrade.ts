@@ -100,7 +100,7 @@ export class WsUpgrades {
     this.wss.handleUpgrade(req, socket, head, (upgraded) => {
       const ws = upgraded as HubSocket;
       this.heartbeat.add(ws);
-      ws.session = this.sessions.open(approved.user, () => new WsTransport(ws, this.maxBufferedBytes), approved.expiresAt, approved.presenceDiff);
+      ws.session = this.sessions.open(approved.user, () => new WsTransport(ws, this.maxBufferedBytes), { expiresAt: approved.expiresAt, presenceDiff: approved.presenceDiff });
       ws.on('message', onMessage);
       ws.on('close', this.onClose);
       // A socket error is followed by close, where the session ends.

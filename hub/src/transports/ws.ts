@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
-import type { OutgoingFrame, Transport } from '../session/transport.js';
+import { socketBacklog, type OutgoingFrame, type Transport } from '../session/transport.js';
 import { wsTextFrame } from './ws-frame.js';
 
 /** A session's WebSocket: text frames out, and a shared channel message written as one prebuilt frame. */
@@ -30,8 +30,14 @@ export class WsTransport implements Transport {
     return this.ws.bufferedAmount <= this.maxBufferedBytes;
   }
 
-  close(error?: PulseError): void {
-    if (error) this.ws.close(closeCodeOf(error.code), error.message.slice(0, 120));
+  backlog(): { queued: number; sent: number } {
+    return socketBacklog(this.socket);
+  }
+
+  close(error?: PulseError, abort = false): void {
+    // A reset, not a FIN queued behind bytes the peer will never read: the kernel lets go of them too.
+    if (abort) this.socket.resetAndDestroy();
+    else if (error) this.ws.close(closeCodeOf(error.code), error.message.slice(0, 120));
     else this.ws.close(1000);
   }
 }
