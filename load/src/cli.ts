@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capacity, players, publishers, viewers, type ScenarioContext } from './scenarios.js';
+import { abuse } from './abuse.js';
 import { startSystem } from './system.js';
 
 const USAGE = `npm run load -- <scenario> [options]
@@ -12,6 +13,8 @@ scenarios
   publishers   --publishers M sending --rate samples/s each over --series names
   players      --players P in --rooms K rooms, each sending inputs at 20 Hz
   capacity     --clients viewers while --samples samples/s are rolled up
+  abuse        --clients honest viewers counting every message, quiet and then
+               beside hostile clients; reports loss, p99 and the hub's memory
 
 options
   --clients N      viewers (default 1000)          --transport ws|sse|poll (default ws)
@@ -21,6 +24,7 @@ options
   --rooms K        rooms for players (default 2)     --samples N (default 50000)
   --hub-workers N  HUB_WORKERS of the hub under test (default 1)
   --load-workers N processes holding the clients (default 2)
+  --recovery S     abuse: seconds the hub may take to let go after the attack (default 90)
 
 Starts its own nats-server and hub, prints progress, writes load/results/<scenario>-<time>.json.`;
 
@@ -38,6 +42,7 @@ const { positionals, values } = parseArgs({
     samples: { type: 'string', default: '50000' },
     'hub-workers': { type: 'string', default: '1' },
     'load-workers': { type: 'string', default: '2' },
+    recovery: { type: 'string', default: '90' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
     publishers: (ctx) => publishers(ctx, { publishers: num('publishers'), rate: num('rate'), series: num('series'), seconds: num('seconds') }),
     players: (ctx) => players(ctx, { players: num('players'), rooms: num('rooms'), seconds: num('seconds') }),
     capacity: (ctx) => capacity(ctx, { clients: num('clients'), samplesPerSec: num('samples'), rate: num('rate', 0.1), seconds: num('seconds') }),
+    abuse: (ctx) => abuse(ctx, { clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds'), recoverySeconds: num('recovery', 0) }),
   };
   const run = runners[scenario];
   if (!run) {

@@ -5,3 +5,4 @@ export { TestWsClient } from './ws-client.js';
 export { TestSseClient, TestPollClient } from './stream-clients.js';
 export { FrameQueue } from './frame-queue.js';
 export { testToken, TEST_JWT_SECRET } from './tokens.js';
+export { HostileClients, maskedText, type HostileTally, type AttackKind } from './hostile-clients.js';
