@@ -54,3 +54,12 @@ export function sessionRequestsSubject(processId: string): string {
  * still tells its readers what time it is in stream time, and windows close.
  */
 export const SAMPLES_TICK_SUBJECT = 'pulse.samples.tick';
+
+/**
+ * The subject a KV bucket stores `key` from: a plain publish there is a put,
+ * and with the header `KV-Operation: DEL` a delete (what the KV API sends,
+ * without waiting for an acknowledgement).
+ */
+export function kvSubject(bucket: string, key: string): string {
+  return `$KV.${bucket}.${key}`;
+}

@@ -1,4 +1,7 @@
-import { StorageType, type JetStreamClient, type KV } from 'nats';
+import { StorageType, StringCodec, type JetStreamClient, type KV, type NatsConnection } from 'nats';
+import { kvSubject } from '../bus/subjects.js';
+
+const sc = StringCodec();
 
 export const LAST_SEEN_BUCKET = 'PULSE_LAST_SEEN';
 /** How long a user's last-seen time is kept after they were last seen. */
@@ -10,17 +13,22 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * outlives hub restarts. Every hub sees the same leave (the presence
  * bucket's history is the same for all) and writes the same value, the
  * time nats-server stored that leave, so several hubs writing it agree.
+ * That is also why a write is a plain publish, not an acknowledged put: the
+ * other hubs write the same value, and a crowd leaving costs no request each.
  */
 export class LastSeen {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly nc: NatsConnection,
+  ) {}
 
-  static async open(js: JetStreamClient): Promise<LastSeen> {
-    return new LastSeen(await js.views.kv(LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS }));
+  static async open(nc: NatsConnection, js: JetStreamClient): Promise<LastSeen> {
+    return new LastSeen(await js.views.kv(LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS }), nc);
   }
 
   /** The user left their last channel at `at` (ms). */
-  async record(userId: string, at: number): Promise<void> {
-    await this.kv.put(keyOf(userId), String(at));
+  record(userId: string, at: number): void {
+    this.nc.publish(kvSubject(LAST_SEEN_BUCKET, keyOf(userId)), sc.encode(String(at)));
   }
 
   /** When the user was last seen, or undefined for someone never seen (or not for KEEP_DAYS). */

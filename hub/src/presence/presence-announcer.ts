@@ -1,5 +1,6 @@
 import { DiscardPolicy, headers, RetentionPolicy, StorageType, StringCodec, type JetStreamManager, type NatsConnection } from 'nats';
 import { ensureStream } from '../bus/streams.js';
+import { PublishBatch } from '../bus/publish-batch.js';
 import { isSubjectSafeRoom, type PresenceAnnouncement } from '../protocol/index.js';
 import { PRESENCE_ANNOUNCE, presenceAnnounceSubject, ROOM_PRESENCE_ANNOUNCE, roomPresenceAnnounceSubject } from '../bus/subjects.js';
 import type { Transition } from './presence-view.js';
@@ -22,10 +23,14 @@ const sc = StringCodec();
  * that is lost, while an acknowledged publish per change per hub (a request,
  * a timer and an error kept for its stack, until the ack) was a quarter of
  * what a storm of 5,000 connections left for the garbage collector (heap
- * sampling during the benchmark's connect).
+ * sampling during the benchmark's connect); they are batched (PublishBatch).
  */
 export class PresenceAnnouncer {
-  private constructor(private readonly nc: NatsConnection) {}
+  private readonly batch: PublishBatch;
+
+  private constructor(nc: NatsConnection) {
+    this.batch = new PublishBatch(nc);
+  }
 
   static async start(nc: NatsConnection, jsm: JetStreamManager): Promise<PresenceAnnouncer> {
     const common = {
@@ -55,12 +60,17 @@ export class PresenceAnnouncer {
     h.set('Nats-Msg-Id', `r${t.revision}`);
     // A channel name with an empty dot segment is no NATS subject; such a channel can carry no traffic anyway.
     if (isSubjectTail(t.ch)) {
-      this.nc.publish(presenceAnnounceSubject(t.ch), sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
+      this.batch.publish(presenceAnnounceSubject(t.ch), sc.encode(JSON.stringify({ ch: t.ch, event: t.event, member } satisfies PresenceAnnouncement)), h);
     }
     if (t.ch.startsWith('room:') && isSubjectSafeRoom(t.ch.slice('room:'.length))) {
       const room = t.ch.slice('room:'.length);
-      this.nc.publish(roomPresenceAnnounceSubject(room), sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), { headers: h });
+      this.batch.publish(roomPresenceAnnounceSubject(room), sc.encode(JSON.stringify({ event: t.event, member } satisfies PresenceAnnouncement)), h);
     }
+  }
+
+  /** Sends the announcements still waiting in their batch. */
+  stop(): void {
+    this.batch.flush();
   }
 }
 

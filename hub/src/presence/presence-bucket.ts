@@ -1,4 +1,8 @@
-import { StorageType, type JetStreamClient, type KV, type KvEntry, type QueuedIterator } from 'nats';
+import { headers, StorageType, StringCodec, type JetStreamClient, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
+import { kvSubject } from '../bus/subjects.js';
+import { PublishBatch } from '../bus/publish-batch.js';
+
+const sc = StringCodec();
 
 export const PRESENCE_BUCKET = 'PULSE_PRESENCE';
 
@@ -20,15 +24,34 @@ export interface BucketEntry {
 export class PresenceBucket {
   private watcher: QueuedIterator<KvEntry> | undefined;
 
-  private constructor(private readonly kv: KV) {}
+  private readonly batch: PublishBatch;
 
-  static async open(js: JetStreamClient): Promise<PresenceBucket> {
+  private constructor(
+    private readonly kv: KV,
+    nc: NatsConnection,
+  ) {
+    this.batch = new PublishBatch(nc);
+  }
+
+  static async open(nc: NatsConnection, js: JetStreamClient): Promise<PresenceBucket> {
     // File storage: presence outlives a restart of nats-server, so hubs need not write it again.
-    return new PresenceBucket(await js.views.kv(PRESENCE_BUCKET, { history: 1, storage: StorageType.File }));
+    return new PresenceBucket(await js.views.kv(PRESENCE_BUCKET, { history: 1, storage: StorageType.File }), nc);
   }
 
   put(key: string, value: unknown): Promise<number> {
     return this.kv.put(key, JSON.stringify(value));
+  }
+
+  /** A put without an acknowledgement, batched: the watch shows whether it was stored (ConfirmedWrites). */
+  send(key: string, value: unknown): void {
+    this.batch.publish(kvSubject(PRESENCE_BUCKET, key), sc.encode(JSON.stringify(value)));
+  }
+
+  /** A delete without an acknowledgement, likewise. */
+  sendDelete(key: string): void {
+    const h = headers();
+    h.set('KV-Operation', 'DEL');
+    this.batch.publish(kvSubject(PRESENCE_BUCKET, key), undefined, h);
   }
 
   /** With `revision`, only while the key is still at it. */
@@ -49,7 +72,9 @@ export class PresenceBucket {
     })();
   }
 
+  /** Stops watching, and sends the writes still waiting in their batch. */
   stop(): void {
     this.watcher?.stop();
+    this.batch.flush();
   }
 }

@@ -4,6 +4,7 @@ import type { ChannelRegistry, ChannelSubscriber } from '../channels/registry.js
 import type { Member, User } from '../protocol/index.js';
 import type { ChannelPresence } from './channel-presence.js';
 import { LocalPresence } from './local-presence.js';
+import { ConfirmedWrites, RESEND_AFTER_MS } from './confirmed-writes.js';
 import { PresenceAnnouncer } from './presence-announcer.js';
 import { PresenceBucket, type BucketEntry } from './presence-bucket.js';
 import { PresenceFanout } from './presence-fanout.js';
@@ -48,6 +49,7 @@ export class Presence implements ChannelPresence {
   readonly hubId = randomBytes(6).toString('hex');
   private readonly view = new PresenceView();
   private readonly local: LocalPresence;
+  private readonly writes: ConfirmedWrites;
   private readonly fanout: PresenceFanout;
   /**
    * Hubs known, by id: when each was last heard of, in local ms, and its id
@@ -66,10 +68,11 @@ export class Presence implements ChannelPresence {
     private readonly opts: PresenceOptions,
   ) {
     this.fanout = new PresenceFanout(opts.registry, this.view, opts.countAbove);
+    this.writes = new ConfirmedWrites((key) => this.send(key));
     this.local = new LocalPresence(
       {
-        put: (ch, member, sessions) => this.write(memberKey(this.hubId, ch, member.id), { member, sessions } satisfies MemberEntry),
-        remove: (ch, userId) => void this.bucket.delete(memberKey(this.hubId, ch, userId)).catch((err: unknown) => opts.onError('presence-delete', err)),
+        put: (ch, member) => this.writes.write(memberKey(this.hubId, ch, member.id), Date.now()),
+        remove: (ch, userId) => this.writes.write(memberKey(this.hubId, ch, userId), Date.now()),
       },
       opts.graceMs,
       opts.maxEntries,
@@ -77,9 +80,9 @@ export class Presence implements ChannelPresence {
   }
 
   static async start(opts: PresenceOptions): Promise<Presence> {
-    const bucket = await PresenceBucket.open(opts.js);
+    const bucket = await PresenceBucket.open(opts.nc, opts.js);
     const announcer = await PresenceAnnouncer.start(opts.nc, opts.jsm);
-    const presence = new Presence(bucket, announcer, await LastSeen.open(opts.js), opts);
+    const presence = new Presence(bucket, announcer, await LastSeen.open(opts.nc, opts.js), opts);
     await presence.beat();
     await new Promise<void>((ready, fail) => {
       bucket.watch((e) => presence.observe(e), ready).catch(fail);
@@ -88,6 +91,7 @@ export class Presence implements ChannelPresence {
     presence.timers.push(
       setInterval(() => void presence.beat(), HEARTBEAT_MS),
       setInterval(() => presence.sweep(Date.now()), SWEEP_MS),
+      setInterval(() => presence.writes.resend(Date.now()), RESEND_AFTER_MS / 2),
     );
     return presence;
   }
@@ -132,6 +136,7 @@ export class Presence implements ChannelPresence {
     for (const t of this.timers) clearInterval(t);
     this.local.stop();
     this.fanout.stop();
+    this.announcer.stop();
     this.bucket.stop();
   }
 
@@ -157,18 +162,20 @@ export class Presence implements ChannelPresence {
     if (e.operation === 'PUT') {
       const value = readEntry(e.value, at.userId);
       if (!value) return;
+      if (mine && mine.sessions === value.sessions) this.writes.confirm(e.key);
       // This hub's own entries share the member it already holds.
       t = this.view.put(at, e.revision, mine ? { member: mine.member, sessions: value.sessions } : value);
     } else {
       t = this.view.remove(at, e.revision);
       // Someone swept this hub's entry (it was thought dead): write it again while its sessions are here.
-      if (mine) this.write(e.key, { member: mine.member, sessions: mine.sessions });
+      if (mine) this.writes.write(e.key, Date.now());
+      else if (at.hub === this.hubId) this.writes.confirm(e.key);
     }
     if (!t) return;
     const id = t.member.id;
     // The same leave on every hub, stamped with when nats-server stored it: every hub writes the same value.
     if (t.event === 'leave' && !this.view.isPresent(id)) {
-      this.lastSeen.record(id, e.created).catch((err: unknown) => this.opts.onError('last-seen', err));
+      this.lastSeen.record(id, e.created);
       if (this.ready) this.opts.onStatus(id, { online: false, lastSeen: e.created });
     }
     if (t.event === 'join' && this.view.channelsOf(id) === 1 && this.ready) this.opts.onStatus(id, { online: true, lastSeen: e.created });
@@ -205,8 +212,13 @@ export class Presence implements ChannelPresence {
     }
   }
 
-  private write(key: string, value: MemberEntry): void {
-    this.bucket.put(key, value).catch((err: unknown) => this.opts.onError('presence-put', err));
+  /** What this hub wants one of its keys to hold now: its entry, or nothing. */
+  private send(key: string): void {
+    const at = parseKey(key);
+    if (at?.kind !== 'member') return;
+    const mine = this.local.entry(at.ch, at.userId);
+    if (mine) this.bucket.send(key, { member: mine.member, sessions: mine.sessions } satisfies MemberEntry);
+    else this.bucket.sendDelete(key);
   }
 }
 

@@ -293,6 +293,10 @@ export class Session implements SessionHandle, SubscriptionSink {
       return this.reject(result.error, frame.ref, ch.ch);
     }
     const { seq, messages, recovered } = result.value;
+    // `subscribed`, a fresh subscriber's one state message and the greeting leave in one write: a crowd
+    // subscribing costs a write each, not four. Not a replay: held back whole, it would count against the
+    // connection's bound on unsent bytes all at once.
+    if (messages.length <= 1) this.transport.batchWrites?.();
     // The cursor that goes with `subscribed` already holds the channel, so a resume right after it misses nothing.
     sub.position = frame.since ?? seq;
     this.sendFrame({ type: 'subscribed', ch: ch.ch, seq, recovered, ...(frame.ref !== undefined && { ref: frame.ref }) });

@@ -41,6 +41,14 @@ export interface Transport {
    * the second stands still, the peer has stopped reading.
    */
   backlog?(): { queued: number; sent: number };
+  /** For a transport writing to a socket: what is written until the end of this tick leaves in one write. */
+  batchWrites?(): void;
+}
+
+/** Holds a socket's writes until the end of the tick, then sends them in one system call. */
+export function corkForTick(socket: { cork(): void; uncork(): void }): void {
+  socket.cork();
+  process.nextTick(() => socket.uncork());
 }
 
 /** What a socket reports of its own writes, as Transport.backlog asks. */

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
 import type { SessionTable } from '../session/session-table.js';
-import { socketBacklog, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
+import { corkForTick, socketBacklog, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
@@ -94,6 +94,10 @@ export class SseTransport implements Transport {
 
   backlog(): { queued: number; sent: number } {
     return socketBacklog(this.socket);
+  }
+
+  batchWrites(): void {
+    corkForTick(this.socket);
   }
 
   private get open(): boolean {

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
-import { socketBacklog, type OutgoingFrame, type Transport } from '../session/transport.js';
+import { corkForTick, socketBacklog, type OutgoingFrame, type Transport } from '../session/transport.js';
 import { wsTextFrame } from './ws-frame.js';
 
 /** A session's WebSocket: text frames out, and a shared channel message written as one prebuilt frame. */
@@ -32,6 +32,10 @@ export class WsTransport implements Transport {
 
   backlog(): { queued: number; sent: number } {
     return socketBacklog(this.socket);
+  }
+
+  batchWrites(): void {
+    corkForTick(this.socket);
   }
 
   close(error?: PulseError, abort = false): void {
