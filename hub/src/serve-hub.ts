@@ -21,27 +21,29 @@ export type Stops = Array<() => Promise<unknown>>;
 export async function serveHub(config: Config, servers: string, stops: Stops): Promise<number> {
   const nc: NatsConnection = await connectBus({ servers, user: 'hub', password: config.natsPasswords.hub, name: `pulse-hub-${config.workerIndex}` });
   stops.push(() => nc.drain());
+  let server: ReturnType<typeof serve> | undefined;
+  // Steps run in reverse: this one after the hub's stop has told every session goodbye, for the HTTP
+  // connections left (idle keep-alives, requests on their way in).
+  stops.push(async () => {
+    if (server && 'closeAllConnections' in server) server.closeAllConnections();
+  });
   const hub = await Hub.start(nc, config);
   stops.push(() => hub.stop());
 
   const { app, attach, stop: stopApp } = createApp(hub);
   stops.push(async () => stopApp());
-  const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
+  const listening = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
     s.once('error', fail);
   });
+  server = listening;
   // A client that sends its headers or its body too slowly holds a socket for nothing (slowloris).
-  (server as Server).headersTimeout = HEADERS_TIMEOUT_MS;
-  (server as Server).requestTimeout = REQUEST_TIMEOUT_MS;
-  attach(server as Server);
-  stops.push(
-    () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        // Open SSE streams and WebSockets would keep close() waiting forever.
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }),
-  );
-  const address = server.address();
+  (listening as Server).headersTimeout = HEADERS_TIMEOUT_MS;
+  (listening as Server).requestTimeout = REQUEST_TIMEOUT_MS;
+  attach(listening as Server);
+  // The first step: no new connections. Its callback is not awaited: it comes when every connection has
+  // closed, WebSockets included, and those close in the hub's stop.
+  stops.push(async () => void listening.close());
+  const address = listening.address();
   return typeof address === 'object' && address ? address.port : config.port;
 }
