@@ -72,7 +72,14 @@ export class Hub {
     this.js = this.nc.jetstream();
     this.bus = new BusState(this.nc);
     const evicted = (reason: string) => this.stats.counter('pulse_room_states_evicted_total', 'Room states dropped from memory, by reason', { reason });
-    this.rooms = new RoomChannels(new StreamHistory(this.js, this.jsm, ROOMS_STREAM), this.config.roomStates, (ch) => this.registry.has(ch), (reason) => evicted(reason).inc());
+    const resumeReads = this.stats.counter('pulse_room_resume_reads_total', 'Reads of room history for subscribes with since that recent messages in memory could not answer');
+    this.rooms = new RoomChannels(
+      new StreamHistory(this.js, this.jsm, ROOMS_STREAM),
+      this.config.roomStates,
+      (ch) => this.registry.has(ch),
+      (reason) => evicted(reason).inc(),
+      () => resumeReads.inc(),
+    );
     this.statuses = new StatusChannels(this.registry, (id) => this.presence.status(id));
     this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels(), status: this.statuses };
     this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame), (ch) => this.registry.has(ch));
@@ -201,6 +208,7 @@ export class Hub {
     ]);
     this.stats.gauge('pulse_room_states', 'Room states this hub holds in memory', () => this.rooms.held.rooms);
     this.stats.gauge('pulse_room_state_bytes', 'JSON size of the room states this hub holds, at the last sweep', () => this.rooms.held.bytes);
+    this.stats.gauge('pulse_room_recent_bytes', 'Bytes of recent room messages kept for resumes (rooms watched here only)', () => this.rooms.recentHeld.bytes);
     this.stats.gauge('pulse_channels_watched', 'Channels with at least one subscriber on this hub', () => this.registry.size);
     this.stats.gauge('pulse_typing_flags', 'Typing flags this hub is timing (rooms watched here only)', () => this.typing.size);
     this.stats.gauge('pulse_presence_entries', 'Presence entries: this hub\'s own (a user in a channel, grace included), and every hub\'s as this hub holds them', () => [

@@ -7,6 +7,7 @@ import type { ChannelSource, SyncResult } from '../channels/source.js';
 import { RoomHistory } from './room-history.js';
 import { readRoomMessage } from './room-message.js';
 import { RoomStates, type EvictionReason, type RoomSnapshot, type RoomStateLimits } from './room-states.js';
+import { RecentMessages } from './recent-messages.js';
 
 /** The message kinds `/api/history?kind=` may ask a room for, and the subject each lives on. */
 export const ROOM_HISTORY_KINDS = ['chat', 'event', 'state'] as const;
@@ -28,23 +29,33 @@ export class RoomChannels implements ChannelSource {
   private readonly stored: RoomHistory;
   private readonly states: RoomStates;
   private readonly snapshotFrames = new Map<string, { stateSeq: number; message: ChannelMessage }>();
+  private readonly recent = new RecentMessages();
 
   constructor(
     private readonly store: StreamHistory,
     limits: RoomStateLimits,
-    watched: (ch: string) => boolean,
+    private readonly watched: (ch: string) => boolean,
     onEvict: (reason: EvictionReason) => void,
+    /** A resume read missed messages from history (not from recent ones). */
+    private readonly onHistoryRead: () => void,
   ) {
     this.stored = new RoomHistory(store);
     this.states = new RoomStates(this.stored, limits, (room) => watched(`room:${room}`), (room, reason) => {
       this.snapshotFrames.delete(`room:${room}`);
+      this.recent.drop(room);
       onEvict(reason);
     });
   }
 
-  /** Drops room states nobody here watches any more; see RoomStates. */
+  /** Drops room states and recent messages nobody here watches any more; see RoomStates and RecentMessages. */
   sweep(now: number): void {
     this.states.sweep(now);
+    this.recent.sweep((room) => this.watched(`room:${room}`));
+  }
+
+  /** Recent messages kept for resumes: rooms, and bytes. */
+  get recentHeld(): { rooms: number; bytes: number } {
+    return this.recent.held;
   }
 
   /** Room states held, and their JSON size at the last sweep. */
@@ -62,19 +73,22 @@ export class RoomChannels implements ChannelSource {
     const read = readRoomMessage(at.part, m.data);
     // The seq is taken even by a refused message, so the room's position still moves past it.
     this.states.observe(at.room, m.seq, m.ts, read.ok ? read.value.update : undefined);
-    if (!read.ok) return read;
-    return ok(channelMessage(`room:${at.room}`, m.seq, m.ts, read.value.data));
+    if (!read.ok) {
+      this.recent.observe(at.room, m.seq, undefined);
+      return read;
+    }
+    const msg = channelMessage(`room:${at.room}`, m.seq, m.ts, read.value.data);
+    this.recent.observe(at.room, m.seq, msg);
+    return ok(msg);
   }
 
   async sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>> {
     const name = checkRoomName(ch.name);
     if (!name.ok) return name;
-    if (since !== undefined && since + 1 >= (await this.store.firstSeq())) {
-      const missed = await this.stored.after(ch.name, since, MAX_ROOM_REPLAY + 1);
-      // Checked after the read: what aged out meanwhile is not claimed as replayed.
-      if (missed.complete && missed.messages.length <= MAX_ROOM_REPLAY && since + 1 >= (await this.store.firstSeq())) {
-        return ok({ seq: Math.max(since, missed.horizon), messages: this.toMessages(ch.ch, missed.messages), recovered: true });
-      }
+    if (since !== undefined) {
+      // A crowd resuming together shares one read: the first fills the room's recent messages, the rest wait for it.
+      const missed = (await this.recent.after(ch.name, since, () => this.missed(ch, since))) ?? (await this.missed(ch, since));
+      if (missed) return ok({ seq: Math.max(since, missed.seq), messages: missed.messages, recovered: true });
     }
     const snap = await this.states.snapshot(ch.name);
     return ok({ seq: snap.seq, messages: snap.state === undefined ? [] : [this.snapshotMessage(ch.ch, snap)], recovered: false });
@@ -86,6 +100,16 @@ export class RoomChannels implements ChannelSource {
     const parts = kinds?.map((k) => PART_OF_KIND[k]);
     const found = since === undefined ? await this.stored.tail(ch.name, limit, parts) : (await this.stored.after(ch.name, since, limit, parts)).messages;
     return ok(this.toMessages(ch.ch, found));
+  }
+
+  /** Every message after `since` from history, or undefined when history no longer holds them all (or there are too many). */
+  private async missed(ch: ChannelName, since: number): Promise<{ seq: number; horizon: number; messages: ChannelMessage[] } | undefined> {
+    this.onHistoryRead();
+    if (since + 1 < (await this.store.firstSeq())) return undefined;
+    const missed = await this.stored.after(ch.name, since, MAX_ROOM_REPLAY + 1);
+    // Checked after the read: what aged out meanwhile is not claimed as replayed.
+    if (!missed.complete || missed.messages.length > MAX_ROOM_REPLAY || since + 1 < (await this.store.firstSeq())) return undefined;
+    return { seq: missed.horizon, horizon: missed.horizon, messages: this.toMessages(ch.ch, missed.messages) };
   }
 
   private toMessages(ch: string, stored: readonly StreamMessage[]): ChannelMessage[] {
