@@ -9,6 +9,7 @@ import { capacity, type CapacityResult } from './scenarios.js';
 import { startSystem } from './system.js';
 import { measureIngest, type IngestResult } from './ingest.js';
 import { ingestHeadline, INGEST_TARGET_PER_SEC } from './ingest-report.js';
+import { stormPair, type StormPair } from './reconnect-storm.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only <label>] [-- --resume <partial.json>] [-- --report <results.json>]`:
@@ -40,6 +41,8 @@ const HEADLINE_CLIENTS = 1_000;
 const REPEATS = 3;
 /** Deliveries per second of the fixed-rate step, for CPU per delivery: sustained by every server at 1,000 clients. */
 const FIXED_DELIVERIES_PER_SEC = 20_000;
+/** Clients of the reconnect storm (issue 13's figure), in the quick run too. */
+const STORM_CLIENTS = 5_000;
 /** Long enough that a scheduling hiccup weighs little on the CPU it measures. */
 const FIXED_SECONDS = 6;
 
@@ -69,6 +72,7 @@ interface RunFile {
   results: Measurement[];
   capacity?: CapacityResult;
   ingest?: IngestResult[];
+  storm?: StormPair;
   /** Whether some of the measurements were reused from an earlier run (--resume). */
   resumed?: boolean;
 }
@@ -77,8 +81,8 @@ interface RunFile {
 function reportAgain(file: string): void {
   const run = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
   if (run.quick) throw new Error(`${file} is a --quick run: the report needs the full matrix`);
-  const summary = summarize(run.results, HEADLINE_CLIENTS, run.capacity);
-  writeReport(ROOT, { ...run, capacity: run.capacity, ingest: run.ingest ?? [], finished: statSync(file).mtime, resumed: run.resumed ?? false, summary, command: 'npm run bench' });
+  const summary = summarize(run.results, HEADLINE_CLIENTS, run.capacity, run.storm);
+  writeReport(ROOT, { ...run, capacity: run.capacity, ingest: run.ingest ?? [], storm: run.storm, finished: statSync(file).mtime, resumed: run.resumed ?? false, summary, command: 'npm run bench' });
   console.log(summary.table);
   console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   console.log(JSON.stringify(summary.headline));
@@ -133,16 +137,18 @@ async function main(): Promise<void> {
   }
   const capacityRun = quick || only !== undefined ? undefined : (resumed?.capacity ?? (await runCapacity(log, progress)));
   if (capacityRun) writeFileSync(partial, JSON.stringify({ results, capacity: capacityRun }, null, 2));
+  const storm = only !== undefined && only !== 'storm' ? undefined : (resumed?.storm ?? (await stormPair({ clients: STORM_CLIENTS, loadWorkers: 2, log, progress })));
+  if (storm) writeFileSync(partial, JSON.stringify({ results, capacity: capacityRun, storm }, null, 2));
   const ingest = only !== undefined && only !== 'ingest' ? [] : (resumed?.ingest ?? (await runIngest(log)));
-  const summary = summarize(results, HEADLINE_CLIENTS, capacityRun);
+  const summary = summarize(results, HEADLINE_CLIENTS, capacityRun, storm);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const seconds = Math.round((Date.now() - started) / 1000);
   const file = `${ROOT}load/results/bench-${quick ? 'quick-' : ''}${stamp}.json`;
-  writeFileSync(file, JSON.stringify({ machine, quick, seconds, resumed: resume !== undefined, summary, results, capacity: capacityRun, ingest }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, quick, seconds, resumed: resume !== undefined, summary, results, capacity: capacityRun, storm, ingest }, null, 2));
   console.log(summary.table);
   console.log(`results: ${file} (${seconds} s)`);
   if (!quick && only === undefined) {
-    writeReport(ROOT, { machine, finished: new Date(), seconds, resumed: resume !== undefined, results, summary, capacity: capacityRun, ingest, command: 'npm run bench' });
+    writeReport(ROOT, { machine, finished: new Date(), seconds, resumed: resume !== undefined, results, summary, capacity: capacityRun, storm, ingest, command: 'npm run bench' });
     console.log('report: docs/benchmarks.md, docs/benchmarks.svg');
   }
   console.log(JSON.stringify({ ...summary.headline, ingest: ingest.length ? ingestHeadline(ingest) : null }));

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capacity, players, publishers, viewers, type ScenarioContext } from './scenarios.js';
 import { abuse } from './abuse.js';
+import { stormPair } from './reconnect-storm.js';
 import { startSystem } from './system.js';
 
 const USAGE = `npm run load -- <scenario> [options]
@@ -15,6 +16,8 @@ scenarios
   capacity     --clients viewers while --samples samples/s are rolled up
   abuse        --clients honest viewers counting every message, quiet and then
                beside hostile clients; reports loss, p99 and the hub's memory
+  storm        --clients of the client library while the hub restarts, then bare
+               ws clients while a bare relay restarts: time until all are back
 
 options
   --clients N      viewers (default 1000)          --transport ws|sse|poll (default ws)
@@ -75,6 +78,10 @@ async function main(): Promise<void> {
     capacity: (ctx) => capacity(ctx, { clients: num('clients'), samplesPerSec: num('samples'), rate: num('rate', 0.1), seconds: num('seconds') }),
     abuse: (ctx) => abuse(ctx, { clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds'), recoverySeconds: num('recovery', 0) }),
   };
+  if (scenario === 'storm') {
+    // Its own servers, started and stopped by the scenario on one nats-server.
+    runners.storm = (ctx) => stormPair({ clients: num('clients'), loadWorkers: ctx.loadWorkers, log: ctx.log, progress: ctx.progress });
+  }
   const run = runners[scenario];
   if (!run) {
     console.error(`unknown scenario "${scenario}"\n\n${USAGE}`);
@@ -86,13 +93,17 @@ async function main(): Promise<void> {
     log: (line) => console.log(`${tty ? '\r\x1b[2K' : ''}${line}`),
     progress: (line) => (tty ? process.stdout.write(`\r\x1b[2K${line}`) : undefined),
   };
-  console.log(`starting nats-server and the hub (HUB_WORKERS=${num('hub-workers')})…`);
-  const sys = await startSystem(num('hub-workers'));
   let result: object;
-  try {
-    result = await run({ ...ctx, sys });
-  } finally {
-    await sys.stop();
+  if (scenario === 'storm') {
+    result = await run({ ...ctx, sys: undefined as never });
+  } else {
+    console.log(`starting nats-server and the hub (HUB_WORKERS=${num('hub-workers')})…`);
+    const sys = await startSystem(num('hub-workers'));
+    try {
+      result = await run({ ...ctx, sys });
+    } finally {
+      await sys.stop();
+    }
   }
   const dir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(dir, { recursive: true });

@@ -99,6 +99,30 @@ export class ClientPool {
     };
   }
 
+  /** Counting of the clients that come back starts now. */
+  mark(): void {
+    for (const w of this.workers) this.send(w, { cmd: 'mark' });
+  }
+
+  /** Clients reconnected and subscribed again since `mark`. */
+  async countBack(): Promise<number> {
+    const answers = await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<number>((done) => {
+            const on = (e: WorkerEvent) => {
+              if (e.ev !== 'back') return;
+              w.off('message', on);
+              done(e.back);
+            };
+            w.on('message', on);
+            this.send(w, { cmd: 'count-back' });
+          }),
+      ),
+    );
+    return answers.reduce((a, n) => a + n, 0);
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       this.workers.map(

@@ -6,9 +6,9 @@ const TICK_MS = 5;
 
 /**
  * Publishes `rate` probes a second for `seconds` on `subject`, evenly spread,
- * and resolves with how many it sent once NATS has them all.
+ * indexed from `from`, and resolves with how many it sent once NATS has them all.
  */
-export async function publishRun(nc: NatsConnection, subject: string, run: number, rate: number, seconds: number): Promise<number> {
+export async function publishRun(nc: NatsConnection, subject: string, run: number, rate: number, seconds: number, from = 0): Promise<number> {
   const total = Math.round(rate * seconds);
   const start = clockMs();
   let sent = 0;
@@ -16,7 +16,7 @@ export async function publishRun(nc: NatsConnection, subject: string, run: numbe
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((clockMs() - start) / 1000) * rate) + 1);
       while (sent < due) {
-        nc.publish(subject, sc.encode(probePayload({ r: run, i: sent, t: clockMs() })));
+        nc.publish(subject, sc.encode(probePayload({ r: run, i: from + sent, t: clockMs() })));
         sent++;
       }
       if (sent >= total) {

@@ -3,6 +3,7 @@ import { P99_LIMIT_MS, type Measurement, type Step } from './measure.js';
 import type { CapacityResult } from './scenarios.js';
 import type { IngestResult } from './ingest.js';
 import { ingestSection } from './ingest-report.js';
+import type { StormPair } from './reconnect-storm.js';
 
 /** Min and max, over the repeated runs, of one ratio (run i of one server against run i of the other). */
 export type Spread = [number, number] | null;
@@ -30,6 +31,12 @@ export interface Headline {
   sse_vs_ws_throughput: number | null;
   /** Time to connect and subscribe every client to one room, hub over bare ws (median over runs). */
   hub_vs_ws_connect_time: number | null;
+  /** Connect time, hub over bare ws, at each client count measured (one run each past the headline size). */
+  hub_vs_ws_connect_time_by_clients: Record<string, number | null>;
+  /** Seconds from a restart of the hub under clients of the client library to all of them subscribed again. */
+  reconnect_storm_s: number | null;
+  /** That time over bare ws's, whose clients reconnect after the same backoff. */
+  hub_vs_ws_reconnect_storm: number | null;
   spread: Record<'hub_vs_ws_throughput' | 'hub_vs_socketio_throughput' | 'hub_vs_ws_cpu_per_delivery' | 'hub_vs_socketio_cpu_per_delivery' | 'sse_vs_ws_throughput', Spread>;
   /** Where a figure is missing or bounded by something other than the server, why. */
   notes: string[];
@@ -78,7 +85,7 @@ export function triesOf(m: Measurement): Step[] {
 }
 
 /** The table every run prints, and the ratios at the headline client count. */
-export function summarize(results: Measurement[], headlineClients: number, capacity?: CapacityResult): Summary {
+export function summarize(results: Measurement[], headlineClients: number, capacity?: CapacityResult, storm?: StormPair): Summary {
   const rows = [
     '| server | clients | best rate (msg/s) | deliveries/s | p50 ms | p99 ms | p99.9 ms | server CPU | µs/delivery at fixed rate | RSS KB/conn | heap KB/conn | tries (failed) | lost | dup |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -115,7 +122,14 @@ export function summarize(results: Measurement[], headlineClients: number, capac
     hub_vs_socketio_mem_per_conn: ratioOfMedians(hub, sio, (m) => m.memPerConnKB),
     hub_vs_socketio_heap_per_conn: ratioOfMedians(hub, sio, (m) => m.heapPerConnKB),
     sse_vs_ws_throughput: ratioOfMedians(sse, hub, throughput),
-    hub_vs_ws_connect_time: ratioOfMedians(hub, ws, (m) => (m.connected === m.config.clients ? m.connectSeconds : undefined)),
+    hub_vs_ws_connect_time: ratioOfMedians(hub, ws, connectTime),
+    hub_vs_ws_connect_time_by_clients: Object.fromEntries(
+      [...new Set(results.map((m) => m.config.clients))]
+        .sort((x, y) => x - y)
+        .map((n) => [String(n), ratioOfMedians(at(results, 'hub ws', n), at(results, 'bare ws', n), connectTime)]),
+    ),
+    reconnect_storm_s: storm ? storm.hub.seconds : null,
+    hub_vs_ws_reconnect_storm: storm ? storm.ratio : null,
     spread: {
       hub_vs_ws_throughput: spreadOf(hub, ws, throughput),
       hub_vs_socketio_throughput: spreadOf(hub, sio, throughput),
@@ -124,11 +138,17 @@ export function summarize(results: Measurement[], headlineClients: number, capac
       sse_vs_ws_throughput: spreadOf(sse, hub, throughput),
     },
     notes: [...hub, ...ws, ...sio, ...sse].map(floorNote).filter((n): n is string => n !== undefined),
-    lost: sum(all, (s) => s.lost) + (capacity ? capacity.viewers.lost + capacity.publishers.lost : 0),
-    duplicated: sum(all, (s) => s.duplicated) + (capacity ? capacity.viewers.duplicated : 0),
+    lost: sum(all, (s) => s.lost) + (capacity ? capacity.viewers.lost + capacity.publishers.lost : 0) + (storm?.lost ?? 0),
+    duplicated: sum(all, (s) => s.duplicated) + (capacity ? capacity.viewers.duplicated : 0) + (storm?.duplicated ?? 0),
     failed_tries: all.filter((s) => !s.ok).length,
   };
   return { headline, table: rows.join('\n'), p99ByRate };
+}
+
+const connectTime: Figure = (m) => (m.connected === m.config.clients ? m.connectSeconds : undefined);
+
+function at(results: Measurement[], label: string, clients: number): Measurement[] {
+  return results.filter((m) => m.config.label === label && m.config.clients === clients);
 }
 
 function sum<T>(xs: readonly T[], f: (x: T) => number): number {
@@ -190,6 +210,7 @@ export interface ReportInput {
   summary: Summary;
   capacity: CapacityResult | undefined;
   ingest: IngestResult[];
+  storm: StormPair | undefined;
   command: string;
 }
 
@@ -219,7 +240,11 @@ Each server ran ${h.repeats} times at this size, each time on a fresh server and
 
 Hub SSE / hub WebSocket, deliveries per second: ${h.sse_vs_ws_throughput ?? '–'} (spread ${spreadText(h.spread.sse_vs_ws_throughput)}; target ≥ 0.7).
 
-Connecting ${fmt(h.clients)} WebSocket clients and subscribing them to one room, hub / bare ws: ${h.hub_vs_ws_connect_time ?? '–'} (target ≤ 2; the hub's clients take presence as \`presence=diff\`).
+Connecting WebSocket clients and subscribing them to one room, hub / bare ws (target ≤ 2; the hub's clients take presence as \`presence=diff\`): ${Object.entries(h.hub_vs_ws_connect_time_by_clients)
+    .map(([n, ratio]) => `${fmt(Number(n))} clients ${ratio ?? '–'}`)
+    .join(', ')}.
+
+${stormText(r.storm)}
 ${h.notes.length ? `\n${h.notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
 Lost ${fmt(h.lost)} and duplicated ${fmt(h.duplicated)} messages over every try of every run (failed tries and the capacity run included); ${fmt(h.failed_tries)} tries failed (listed under "Every try").
 
@@ -253,6 +278,12 @@ Measured, per run: the rate that failed after the best one, why it failed, and w
 ${limits(r.results)}
 `;
   writeFileSync(`${root}docs/benchmarks.md`, md);
+}
+
+function stormText(st: StormPair | undefined): string {
+  if (!st) return 'Reconnect storm: not run.';
+  const side = (x: StormPair['hub']) => `${fmt(x.back)} of ${fmt(x.connected)} back ${fmt(x.seconds, 2)} s after the stop (the server took ${fmt(x.restartSeconds, 2)} s of it to stop and listen again)`;
+  return `Reconnect storm, ${fmt(st.hub.clients)} clients: the hub restarted under clients of the client library, ${side(st.hub)}, ${fmt(st.hub.published)} room messages published through it, ${fmt(st.hub.lost ?? 0)} lost and ${fmt(st.hub.duplicated ?? 0)} duplicated; a bare \`ws\` relay restarted under clients reconnecting after the same backoff, ${side(st.bareWs)}. Hub / bare ws: ${st.ratio} (target ≤ 3).`;
 }
 
 function spreadText(s: Spread): string {

@@ -14,6 +14,8 @@ interface ClientState {
   received: number;
   duplicated: number;
   lastIndex: number;
+  /** Reconnected and subscribed again since the last `mark`. */
+  back: boolean;
 }
 
 const clients: ClientState[] = [];
@@ -34,7 +36,7 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
   const progress = setInterval(() => send({ ev: 'progress', connected, failed }), 500);
   const one = () =>
     new Promise<void>((done) => {
-      const state: ClientState = { handle: undefined as unknown as ClientHandle, open: false, received: 0, duplicated: 0, lastIndex: -1 };
+      const state: ClientState = { handle: undefined as unknown as ClientHandle, open: false, received: 0, duplicated: 0, lastIndex: -1, back: false };
       let settled = false;
       const settle = () => {
         if (!settled) {
@@ -71,6 +73,9 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
         closed: () => {
           state.open = false;
           settle();
+        },
+        resubscribed: () => {
+          state.back = true;
         },
       });
       clients.push(state);
@@ -114,6 +119,12 @@ process.on('message', (m: WorkerCommand) => {
       return;
     case 'report':
       send({ ev: 'report', report: report(m.expected) });
+      return;
+    case 'mark':
+      for (const s of clients) s.back = false;
+      return;
+    case 'count-back':
+      send({ ev: 'back', back: clients.filter((s) => s.back).length, clients: clients.length });
       return;
     case 'close':
       for (const s of clients) s.handle.close();

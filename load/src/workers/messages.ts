@@ -7,6 +7,9 @@ export type WorkerCommand =
   | { cmd: 'run'; run: number }
   /** `expected` messages were published in the run: how many did each client get? */
   | { cmd: 'report'; expected: number }
+  /** From now on, count the clients that come back (reconnected and subscribed again). */
+  | { cmd: 'mark' }
+  | { cmd: 'count-back' }
   | { cmd: 'close' };
 
 export interface RunReport {
@@ -23,4 +26,5 @@ export interface RunReport {
 export type WorkerEvent =
   | { ev: 'progress'; connected: number; failed: number }
   | { ev: 'connected'; connected: number; failed: number; firstError?: string }
-  | { ev: 'report'; report: RunReport };
+  | { ev: 'report'; report: RunReport }
+  | { ev: 'back'; back: number; clients: number };

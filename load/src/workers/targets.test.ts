@@ -54,7 +54,9 @@ describe('load clients read probes from every server', () => {
     ['hub', 'pulse-ws'],
     ['hub', 'pulse-sse'],
     ['hub', 'pulse-poll'],
+    ['hub', 'pulse-client'],
     ['bare-ws', 'bare-ws'],
+    ['bare-ws', 'bare-ws-reconnecting'],
     ['socketio', 'socketio'],
   ])('%s with %s clients', async (kind, target) => {
     const room = `t${Math.random().toString(36).slice(2, 8)}`;

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 import { PRESENCE_DIFF_PARAM } from '@pulse/hub/protocol';
+import { backoffDelay, PulseClient, type WebSocketLike } from '@pulse/hub/client';
 
 /** The kinds of client the load tool speaks: Pulse on each transport, and the two baselines. */
-export const TARGETS = ['pulse-ws', 'pulse-sse', 'pulse-poll', 'pulse-player', 'bare-ws', 'socketio'] as const;
+export const TARGETS = ['pulse-ws', 'pulse-sse', 'pulse-poll', 'pulse-player', 'pulse-client', 'bare-ws', 'bare-ws-reconnecting', 'socketio'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface ClientHandle {
@@ -16,6 +17,8 @@ export interface ClientEvents {
   payload(text: string): void;
   failed(reason: string): void;
   closed(): void;
+  /** A client that reconnects by itself is connected and subscribed again. */
+  resubscribed?(): void;
 }
 
 /** Opens one client of the given kind. `url` is the server's base URL (http://host:port). */
@@ -29,8 +32,12 @@ export function openClient(target: Target, url: string, ch: string, on: ClientEv
       return pulsePoll(url, ch, on);
     case 'pulse-player':
       return pulsePlayer(url, ch, on);
+    case 'pulse-client':
+      return pulseClient(url, ch, on);
     case 'bare-ws':
       return bareWs(url, on);
+    case 'bare-ws-reconnecting':
+      return reconnectingBareWs(url, on);
     case 'socketio':
       return socketIo(url, on);
   }
@@ -54,6 +61,57 @@ function pulseWs(url: string, ch: string, on: ClientEvents): ClientHandle {
   ws.on('error', (e) => on.failed(e.message));
   ws.on('close', () => on.closed());
   return { close: () => ws.terminate() };
+}
+
+/** The client library over WebSocket, reconnecting and resuming by itself as an application's would. */
+function pulseClient(url: string, ch: string, on: ClientEvents): ClientHandle {
+  const client = new PulseClient({ url, transports: ['ws'], webSocket: (u) => new WebSocket(u, { perMessageDeflate: false }) as unknown as WebSocketLike });
+  let subscribed = false;
+  client.subscribe(ch, (f) => on.payload(JSON.stringify(f.data)), {
+    onSubscribed: () => {
+      if (subscribed) return on.resubscribed?.();
+      subscribed = true;
+      on.ready();
+    },
+  });
+  return { close: () => client.close() };
+}
+
+/**
+ * A bare `ws` client that reconnects when its server goes away, after the
+ * client library's own backoff: the baseline of a reconnect storm.
+ */
+function reconnectingBareWs(url: string, on: ClientEvents): ClientHandle {
+  let stopped = false;
+  let failures = 0;
+  let ws: WebSocket | undefined;
+  let opened = false;
+  let timer: NodeJS.Timeout | undefined;
+  const open = () => {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), { perMessageDeflate: false });
+    ws = socket;
+    socket.on('open', () => {
+      failures = 0;
+      if (opened) on.resubscribed?.();
+      else {
+        opened = true;
+        on.ready();
+      }
+    });
+    socket.on('message', (data) => on.payload(data.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (!stopped) timer = setTimeout(open, backoffDelay(failures++));
+    });
+  };
+  open();
+  return {
+    close: () => {
+      stopped = true;
+      clearTimeout(timer);
+      ws?.terminate();
+    },
+  };
 }
 
 function bareWs(url: string, on: ClientEvents): ClientHandle {
