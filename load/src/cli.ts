@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { capacity, players, publishers, viewers, type ScenarioContext } from './scenarios.js';
 import { abuse } from './abuse.js';
 import { stormPair } from './reconnect-storm.js';
+import { presenceLoad } from './presence-load.js';
 import { startSystem } from './system.js';
 
 const USAGE = `npm run load -- <scenario> [options]
@@ -18,6 +19,8 @@ scenarios
                beside hostile clients; reports loss, p99 and the hub's memory
   storm        --clients of the client library while the hub restarts, then bare
                ws clients while a bare relay restarts: time until all are back
+  presence     --clients viewers of a room timing its messages, quiet, while a
+               --crowd joins, and while a dead hub's --crowd members are swept
 
 options
   --clients N      viewers (default 1000)          --transport ws|sse|poll (default ws)
@@ -28,6 +31,7 @@ options
   --hub-workers N  HUB_WORKERS of the hub under test (default 1)
   --load-workers N processes holding the clients (default 2)
   --recovery S     abuse: seconds the hub may take to let go after the attack (default 90)
+  --crowd N        presence: clients joining, and members of the hub that dies (default 2000)
 
 Starts its own nats-server and hub, prints progress, writes load/results/<scenario>-<time>.json.`;
 
@@ -46,6 +50,7 @@ const { positionals, values } = parseArgs({
     'hub-workers': { type: 'string', default: '1' },
     'load-workers': { type: 'string', default: '2' },
     recovery: { type: 'string', default: '90' },
+    crowd: { type: 'string', default: '2000' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
     publishers: (ctx) => publishers(ctx, { publishers: num('publishers'), rate: num('rate'), series: num('series'), seconds: num('seconds') }),
     players: (ctx) => players(ctx, { players: num('players'), rooms: num('rooms'), seconds: num('seconds') }),
     capacity: (ctx) => capacity(ctx, { clients: num('clients'), samplesPerSec: num('samples'), rate: num('rate', 0.1), seconds: num('seconds') }),
+    presence: (ctx) => presenceLoad(ctx, { clients: num('clients'), crowd: num('crowd'), rate: num('rate', 0.1) }),
     abuse: (ctx) => abuse(ctx, { clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds'), recoverySeconds: num('recovery', 0) }),
   };
   if (scenario === 'storm') {

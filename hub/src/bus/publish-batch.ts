@@ -2,6 +2,8 @@ import type { MsgHdrs, NatsConnection } from 'nats';
 
 /** How long publishes wait for others to share their socket write. */
 export const BATCH_MS = 20;
+/** Publishes sent in one turn of the event loop at most. */
+export const BATCH_MAX = 500;
 
 /**
  * Plain NATS publishes gathered for BATCH_MS and then sent together (presence changes, which clients see in diffs of 100 ms anyway). nats.js
@@ -18,15 +20,20 @@ export class PublishBatch {
 
   publish(subject: string, data?: Uint8Array, headers?: MsgHdrs): void {
     this.queue.push({ subject, data, headers });
-    this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+    this.timer ??= setTimeout(() => this.flush(false), BATCH_MS);
   }
 
-  /** Sends what waits now. */
-  flush(): void {
+  /**
+   * Sends what waits, BATCH_MAX at a time, letting other work run between
+   * slices: a burst (a dead hub's members swept at once) must not hold up
+   * channel messages for its whole length. `all` sends everything now (on stop).
+   */
+  flush(all = true): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const queue = this.queue;
-    this.queue = [];
-    for (const m of queue) this.nc.publish(m.subject, m.data, m.headers ? { headers: m.headers } : undefined);
+    const slice = all ? this.queue : this.queue.slice(0, BATCH_MAX);
+    this.queue = all ? [] : this.queue.slice(slice.length);
+    for (const m of slice) this.nc.publish(m.subject, m.data, m.headers ? { headers: m.headers } : undefined);
+    if (this.queue.length > 0) this.timer = setTimeout(() => this.flush(false), 0);
   }
 }

@@ -1,5 +1,6 @@
 import { StorageType, StringCodec, type JetStreamClient, type KV, type NatsConnection } from 'nats';
 import { kvSubject } from '../bus/subjects.js';
+import { PublishBatch } from '../bus/publish-batch.js';
 
 const sc = StringCodec();
 
@@ -17,10 +18,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * other hubs write the same value, and a crowd leaving costs no request each.
  */
 export class LastSeen {
+  private readonly batch: PublishBatch;
+
   private constructor(
     private readonly kv: KV,
-    private readonly nc: NatsConnection,
-  ) {}
+    nc: NatsConnection,
+  ) {
+    this.batch = new PublishBatch(nc);
+  }
 
   static async open(nc: NatsConnection, js: JetStreamClient): Promise<LastSeen> {
     return new LastSeen(await js.views.kv(LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS }), nc);
@@ -28,7 +33,12 @@ export class LastSeen {
 
   /** The user left their last channel at `at` (ms). */
   record(userId: string, at: number): void {
-    this.nc.publish(kvSubject(LAST_SEEN_BUCKET, keyOf(userId)), sc.encode(String(at)));
+    this.batch.publish(kvSubject(LAST_SEEN_BUCKET, keyOf(userId)), sc.encode(String(at)));
+  }
+
+  /** Sends the writes still waiting in their batch. */
+  stop(): void {
+    this.batch.flush();
   }
 
   /** When the user was last seen, or undefined for someone never seen (or not for KEEP_DAYS). */

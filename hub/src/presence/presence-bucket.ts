@@ -3,6 +3,10 @@ import { kvSubject } from '../bus/subjects.js';
 import { PublishBatch } from '../bus/publish-batch.js';
 
 const sc = StringCodec();
+/** Entries handled before the watch lets other work run. */
+const WATCH_YIELD_EVERY = 200;
+/** JetStream's header for a publish that must find the subject at this sequence. */
+const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
 
 export const PRESENCE_BUCKET = 'PULSE_PRESENCE';
 
@@ -47,16 +51,16 @@ export class PresenceBucket {
     this.batch.publish(kvSubject(PRESENCE_BUCKET, key), sc.encode(JSON.stringify(value)));
   }
 
-  /** A delete without an acknowledgement, likewise. */
-  sendDelete(key: string): void {
+  /**
+   * A delete without an acknowledgement, likewise; with `revision`, the stream
+   * takes it only while the key is still at it (what a KV delete with
+   * `previousSeq` sends), so of several hubs sweeping at once one lands.
+   */
+  sendDelete(key: string, revision?: number): void {
     const h = headers();
     h.set('KV-Operation', 'DEL');
+    if (revision !== undefined) h.set(EXPECTED_LAST_SUBJECT_SEQUENCE, String(revision));
     this.batch.publish(kvSubject(PRESENCE_BUCKET, key), undefined, h);
-  }
-
-  /** With `revision`, only while the key is still at it. */
-  async delete(key: string, revision?: number): Promise<void> {
-    await this.kv.delete(key, revision === undefined ? undefined : { previousSeq: revision });
   }
 
   /**
@@ -66,8 +70,12 @@ export class PresenceBucket {
   async watch(onEntry: (e: BucketEntry) => void, ready: () => void): Promise<void> {
     this.watcher = await this.kv.watch({ key: '>', initializedFn: ready });
     void (async () => {
+      let n = 0;
       for await (const e of this.watcher!) {
         onEntry({ key: e.key, revision: e.revision, operation: e.operation, value: e.value, created: e.created.getTime() });
+        // A burst (a dead hub's members swept at once) would otherwise run in one turn of the event
+        // loop, and channel messages wait for its end.
+        if (++n % WATCH_YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       }
     })();
   }

@@ -137,6 +137,7 @@ export class Presence implements ChannelPresence {
     this.local.stop();
     this.fanout.stop();
     this.announcer.stop();
+    this.lastSeen.stop();
     this.bucket.stop();
   }
 
@@ -201,12 +202,14 @@ export class Presence implements ChannelPresence {
     for (const [hub, { seen }] of this.hubsSeen) {
       if (hub === this.hubId || now - seen < HUB_STALE_MS) continue;
       const entries = this.view.entriesOf(hub);
-      for (const { key, revision } of entries.slice(0, budget)) void this.bucket.delete(key, revision).catch(() => undefined);
+      // Batched plain publishes, not a request each: a dead hub's thousands of members must not crowd out the live feed.
+      // One lost is sent again at the next sweep, while the entry is still in the view.
+      for (const { key, revision } of entries.slice(0, budget)) this.bucket.sendDelete(key, revision);
       budget -= Math.min(budget, entries.length);
       // Once its entries are gone, the dead hub is forgotten; another hub's delete may land first, which is as good.
       if (entries.length === 0) {
         this.hubsSeen.delete(hub);
-        if (this.beating.has(hub)) void this.bucket.delete(hubKey(hub)).catch(() => undefined);
+        if (this.beating.has(hub)) this.bucket.sendDelete(hubKey(hub));
       }
       if (budget === 0) return;
     }
