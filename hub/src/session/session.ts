@@ -85,9 +85,9 @@ export class Session implements SessionHandle, SubscriptionSink {
   private refused = 0;
   /** Since when the session has held no subscription; 0 while it holds one. */
   private idleSince: number;
-  /** The transport's bytes sent at the last sweep, and since when they have not moved while more waited. */
+  /** The transport's bytes sent as the last sweep saw them, and when a sweep last saw them move (or nothing wait). */
   private sent = 0;
-  private stuckSince = 0;
+  private movedAt: number;
   private closed = false;
   private readonly transport: Transport;
 
@@ -101,7 +101,7 @@ export class Session implements SessionHandle, SubscriptionSink {
     readonly presenceDiff = false,
   ) {
     this.transport = connect(this);
-    this.idleSince = Date.now();
+    this.idleSince = this.movedAt = Date.now();
   }
 
   get transportKind(): Transport['kind'] {
@@ -173,11 +173,10 @@ export class Session implements SessionHandle, SubscriptionSink {
     const backlog = this.transport.backlog?.();
     if (!backlog || backlog.queued === 0 || backlog.sent !== this.sent) {
       this.sent = backlog?.sent ?? 0;
-      this.stuckSince = 0;
+      this.movedAt = now;
       return undefined;
     }
-    if (this.stuckSince === 0) this.stuckSince = now;
-    return now - this.stuckSince >= stallMs ? 'stalled' : undefined;
+    return now - this.movedAt >= stallMs ? 'stalled' : undefined;
   }
 
   /** The transport is gone: release every channel. Idempotent. */
