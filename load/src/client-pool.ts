@@ -74,20 +74,7 @@ export class ClientPool {
   }
 
   async report(expected: number): Promise<PoolReport> {
-    const reports = await Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<RunReport>((done) => {
-            const on = (e: WorkerEvent) => {
-              if (e.ev !== 'report') return;
-              w.off('message', on);
-              done(e.report);
-            };
-            w.on('message', on);
-            this.send(w, { cmd: 'report', expected });
-          }),
-      ),
-    );
+    const reports = await this.ask({ cmd: 'report', expected }, (e) => (e.ev === 'report' ? e.report : undefined));
     const latency = new Histogram();
     for (const r of reports) latency.merge(Histogram.fromSparse(r.latency));
     return {
@@ -106,21 +93,27 @@ export class ClientPool {
 
   /** Clients reconnected and subscribed again since `mark`. */
   async countBack(): Promise<number> {
-    const answers = await Promise.all(
+    const answers = await this.ask({ cmd: 'count-back' }, (e) => (e.ev === 'back' ? e.back : undefined));
+    return answers.reduce((a, n) => a + n, 0);
+  }
+
+  /** Sends every worker `command` and gathers the first answer of each that `pick` takes. */
+  private ask<T>(command: WorkerCommand, pick: (e: WorkerEvent) => T | undefined): Promise<T[]> {
+    return Promise.all(
       this.workers.map(
         (w) =>
-          new Promise<number>((done) => {
+          new Promise<T>((done) => {
             const on = (e: WorkerEvent) => {
-              if (e.ev !== 'back') return;
+              const answer = pick(e);
+              if (answer === undefined) return;
               w.off('message', on);
-              done(e.back);
+              done(answer);
             };
             w.on('message', on);
-            this.send(w, { cmd: 'count-back' });
+            this.send(w, command);
           }),
       ),
     );
-    return answers.reduce((a, n) => a + n, 0);
   }
 
   async close(): Promise<void> {
