@@ -215,6 +215,7 @@ export class Hub {
       [{ scope: 'local' }, this.presence.held.local],
       [{ scope: 'cluster' }, this.presence.held.view],
     ]);
+    this.stats.gauge('pulse_presence_unconfirmed_writes', 'Presence writes of this hub not yet seen back in the bucket (sent again every 2 s until they are)', () => this.presence.held.unconfirmed);
     this.stats.gauge('pulse_poll_addresses', 'Client addresses holding open poll sessions on this hub', () => this.sessions.pollAddressCount);
   }
 

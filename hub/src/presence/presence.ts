@@ -100,9 +100,9 @@ export class Presence implements ChannelPresence {
     return this.local.enter(ch, user);
   }
 
-  /** Entries this hub writes (a user in a channel), and entries of every hub it holds in its view. */
-  get held(): { local: number; view: number } {
-    return { local: this.local.size, view: this.view.size };
+  /** Entries this hub writes (a user in a channel), entries of every hub it holds in its view, and its writes not yet seen back. */
+  get held(): { local: number; view: number; unconfirmed: number } {
+    return { local: this.local.size, view: this.view.size, unconfirmed: this.writes.size };
   }
 
   leave(ch: string, user: User): void {
