@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { sign, verify } from 'hono/jwt';
+import { randomString } from './random-pool.js';
 import { ANONYMOUS_ID_PREFIX, fail, ok, type Result, type Role, type User } from '../protocol/index.js';
 
 const ROLES: readonly Role[] = ['viewer', 'player', 'admin', 'service'];
@@ -54,7 +54,7 @@ export class Identity {
 }
 
 function anonymousViewer(): User {
-  const tag = randomBytes(6).toString('hex');
+  const tag = randomString(6, 'hex');
   return { id: `${ANONYMOUS_ID_PREFIX}${tag}`, name: `Anonymous ${tag.slice(0, 4)}`, role: 'viewer' };
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomString } from '../auth/random-pool.js';
 
 /**
  * A session id names the hub process that holds the session, so a request
@@ -12,11 +12,11 @@ const SESSION_ID = /^([A-Za-z0-9_-]{1,32})\.[A-Za-z0-9_-]{1,64}$/;
 
 /** A hub process's id: base64url, so it is one NATS subject token. */
 export function newProcessId(): string {
-  return randomBytes(8).toString('base64url');
+  return randomString(8, 'base64url');
 }
 
 export function newSessionId(processId: string): string {
-  return `${processId}.${randomBytes(12).toString('base64url')}`;
+  return `${processId}.${randomString(12, 'base64url')}`;
 }
 
 /** The process holding a session, or undefined for an id that is not one of ours. */
