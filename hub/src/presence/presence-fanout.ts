@@ -2,8 +2,14 @@ import type { ChannelRegistry, ChannelSubscriber } from '../channels/registry.js
 import type { Member, PresenceCountFrame, PresenceDiffFrame, PresenceFrame, PresenceStateFrame } from '../protocol/index.js';
 import type { PresenceView, Transition } from './presence-view.js';
 
-/** Large channels get their count at most this often. */
+/** Large channels get their count at most this often... */
 export const COUNT_INTERVAL_MS = 1_000;
+/**
+ * ...and, like diffs, once per millisecond per member, up to this: the count
+ * goes to every member, so a crowd of 5,000 arriving costs one round of
+ * counts rather than one a second.
+ */
+export const COUNT_INTERVAL_MAX_MS = 10_000;
 /** A channel's joins and leaves are gathered this long, then sent together... */
 export const DIFF_INTERVAL_MS = 100;
 /**
@@ -18,6 +24,10 @@ export function diffIntervalMs(members: number): number {
   return Math.min(DIFF_INTERVAL_MAX_MS, Math.max(DIFF_INTERVAL_MS, members));
 }
 
+export function countIntervalMs(members: number): number {
+  return Math.min(COUNT_INTERVAL_MAX_MS, Math.max(COUNT_INTERVAL_MS, members));
+}
+
 /**
  * Presence as frames for this hub's subscribers, each frame serialized once
  * for all of them. A channel's changes are gathered for DIFF_INTERVAL_MS:
@@ -26,11 +36,14 @@ export function diffIntervalMs(members: number): number {
  * of n arriving costs about n frames per interval rather than n². Other
  * sessions get a `presence` frame per change, and a join per member as their
  * greeting, as the contract first had it. Past `countAbove` members, every
- * session gets a `presence_count` at most once a second instead.
+ * session gets a `presence_count` instead, at most once per countIntervalMs.
  */
 export class PresenceFanout {
   private readonly counting = new Set<string>();
+  /** Counting channels whose count changed since their last count. */
   private readonly changed = new Set<string>();
+  /** When each counting channel last had its count sent (or began counting). */
+  private readonly countedAt = new Map<string, number>();
   /** Changes per channel since the last send, in order, and when they are due to go. */
   private readonly gathered = new Map<string, { changes: Transition[]; due: number }>();
   /**
@@ -51,15 +64,14 @@ export class PresenceFanout {
   }
 
   apply(t: Transition): void {
-    if (this.counting.has(t.ch)) {
-      this.changed.add(t.ch);
-      return;
-    }
-    if (this.view.count(t.ch) > this.countAbove) {
+    if (!this.counting.has(t.ch) && this.view.count(t.ch) > this.countAbove) {
       this.counting.add(t.ch);
+      this.countedAt.set(t.ch, Date.now());
       this.gathered.delete(t.ch);
       this.states.delete(t.ch);
-      this.sendCount(t.ch);
+    }
+    if (this.counting.has(t.ch)) {
+      this.changed.add(t.ch);
       return;
     }
     let gathered = this.gathered.get(t.ch);
@@ -102,15 +114,20 @@ export class PresenceFanout {
   }
 
   private tick(): void {
+    const now = Date.now();
     for (const ch of this.changed) {
+      // Paced by the channel's size when the count goes, so a crowd still arriving waits for the next round.
+      if (now - (this.countedAt.get(ch) ?? 0) < countIntervalMs(this.view.count(ch))) continue;
+      this.changed.delete(ch);
       this.sendCount(ch);
+      this.countedAt.set(ch, now);
       if (this.view.count(ch) > this.countAbove) continue;
       // Back to a list: the count just sent voids what clients hold, and the members rebuild it.
       this.counting.delete(ch);
+      this.countedAt.delete(ch);
       const joins = () => [...this.view.members(ch)].map((m) => presenceFrame(ch, 'join', m.member));
       this.registry.publishPresence(ch, joins, { type: 'presence_state', frame: stateFrame(ch, this.view) });
     }
-    this.changed.clear();
   }
 
   private sendCount(ch: string): void {
