@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { NatsConnection } from 'nats';
 import type { ErrorFrame, MessageFrame, ServerFrame, SubscribedFrame, TransportKind, WelcomeFrame } from '@pulse/hub/protocol';
 import {
@@ -164,5 +165,62 @@ describe.each(['ws', 'sse', 'poll'] as const)('over %s', (transport) => {
       expect(seqs, ch).toEqual(history.slice(history.indexOf(seqs[0]!)));
     }
     expect(total).toBeGreaterThan(channels.length * 4);
+  });
+});
+
+describe('a WebSocket opened with its channels in the URL', () => {
+  /** The status and contract error of an upgrade the hub refuses. */
+  function refusal(url: string): Promise<{ status: number; code: string }> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.once('open', () => reject(new Error(`${url} was upgraded`)));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { error: { code: string } }).error.code }));
+      });
+    });
+  }
+
+  it('is subscribed as it opens, and resumes on another hub from an SSE cursor, every seq once', async () => {
+    const prefix = uniqueName('test.wsurl');
+    const channels = [0, 1].map((i) => `metrics:${prefix}.s${i}`);
+    let publishing = true;
+    const publisher = (async () => {
+      for (let n = 0; publishing; n++) {
+        for (let i = 0; i < channels.length; i++) service.publish(metricsSubject(`${prefix}.s${i}`), String(n));
+        await sleep(20);
+      }
+    })();
+    try {
+      const query = channels.map((ch) => `ch=${encodeURIComponent(ch)}`).join('&');
+      const ws = await TestWsClient.connect(`${hubA.wsUrl}?${query}`);
+      // Nothing was sent on the socket: the URL subscribed it.
+      for (const ch of channels) await ws.next<SubscribedFrame>((f) => f.type === 'subscribed' && f.ch === ch);
+      await ws.next<MessageFrame>((f) => f.type === 'message' && f.ch === channels[1]);
+      await ws.close();
+
+      const sse = await TestSseClient.connect(hubA.url, channels);
+      const seen = await sse.next<MessageFrame>((f) => f.type === 'message' && f.ch === channels[0]);
+      sse.cut();
+      await sleep(1500);
+      const resumed = await TestWsClient.connect(`${hubB.wsUrl}?cursor=${encodeURIComponent(sse.lastEventId!)}`);
+      const first = await resumed.next<MessageFrame>((f) => f.type === 'message' && f.ch === channels[0]);
+      const last = sse.frames.filter((f): f is MessageFrame => f.type === 'message' && f.ch === channels[0]).at(-1)!;
+      expect(last.seq).toBeGreaterThanOrEqual(seen.seq!);
+      // Seqs are the stream's: the next of this channel's is the next in its history.
+      const history = await historySeqs(channels[0]!);
+      expect(first.seq).toBe(history[history.indexOf(last.seq!) + 1]);
+      await resumed.close();
+    } finally {
+      publishing = false;
+      await publisher;
+    }
+  });
+
+  it('refuses a bad channel with 400, and upgrades anywhere but /ws with 404', async () => {
+    expect(await refusal(`${hubA.wsUrl}?ch=nope`)).toEqual({ status: 400, code: 'bad_request' });
+    expect(await refusal(`${hubA.wsUrl}?cursor=garbage`)).toEqual({ status: 400, code: 'bad_request' });
+    expect(await refusal(hubA.wsUrl.replace(/\/ws$/, '/api/poll'))).toEqual({ status: 404, code: 'not_found' });
   });
 });

@@ -33,9 +33,9 @@ export function createApp(hub: Hub) {
   const keepalive = new SseKeepalive();
   const heartbeat = new WsHeartbeat(hub.config.wsPingMs, () => hub.countLimit('ws_ping'));
   const auth = authenticate(identity);
-  const upgrades = new WsUpgrades(app, hub.sessions, heartbeat, hub.config.maxBufferedBytes);
-  app.get('/ws', auth, upgrades.route());
   const streamLimits = { maxChannels: hub.config.limits.subscriptionsPerSession, maxBufferedBytes: hub.config.maxBufferedBytes };
+  const upgrades = new WsUpgrades(app, hub.sessions, heartbeat, streamLimits);
+  app.get('/ws', auth, upgrades.route());
   app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, streamLimits));
   const forwarded = (outcome: string) => hub.stats.counter('pulse_session_requests_forwarded_total', 'Poll and command requests forwarded to the hub process holding the session, by outcome', { outcome });
   const forwarding = new SessionForwarding(hub.nc, hub.sessions.processId, {

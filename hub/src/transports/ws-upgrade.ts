@@ -4,11 +4,11 @@ import type { Duplex } from 'node:stream';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES, type User } from '../protocol/index.js';
+import { httpStatusOf, MAX_FRAME_BYTES, type HttpErrorBody, type User } from '../protocol/index.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import type { SessionTable } from '../session/session-table.js';
-import { wantsPresenceDiff } from './stream-request.js';
+import { readStreamRequest, type StreamLimits, type StreamRequest } from './stream-request.js';
 import { HubSocket } from './hub-socket.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsTransport } from './ws.js';
@@ -22,15 +22,15 @@ import { corkForTick } from '../session/transport.js';
 const MAX_WS_PAYLOAD_BYTES = 16 * MAX_FRAME_BYTES;
 
 /** Who the app let through for an upgrade request, until the upgrade takes it. */
-type Approvals = WeakMap<IncomingMessage, { user: User; expiresAt: number | undefined; presenceDiff: boolean }>;
+type Approvals = WeakMap<IncomingMessage, { user: User; expiresAt: number | undefined; request: StreamRequest }>;
 
 /**
  * WebSocket upgrades, decided by the Hono app and carried out by the
  * WebSocket server of @hono/node-ws.
  *
- * The upgrade request goes through `app.request` like any other request, so
- * routing, the origin guard, the token check and admission are the app's
- * (the `/ws` route below records who it let through). The socket then goes
+ * An upgrade request to `/ws` goes through the app like any other request,
+ * so the origin guard, the token check and admission are the app's (the
+ * `/ws` route below records who it let through). The socket then goes
  * straight to the WebSocket server and the session, and nothing of the
  * request's Hono context outlives the upgrade. @hono/node-ws's
  * `upgradeWebSocket` helper would keep that whole context (request, headers,
@@ -48,7 +48,7 @@ export class WsUpgrades {
     app: Hono<AuthEnv>,
     private readonly sessions: SessionTable,
     private readonly heartbeat: WsHeartbeat,
-    private readonly maxBufferedBytes: number,
+    private readonly limits: StreamLimits,
   ) {
     this.wss = createNodeWebSocket({ app }).wss;
     // Built with ws's defaults and no way to pass others: its 100 MiB frame limit, and a Set of
@@ -63,16 +63,21 @@ export class WsUpgrades {
     };
   }
 
-  /** `GET /ws` in the app: refuses what admission refuses, and approves the upgrade for the rest. */
+  /**
+   * `GET /ws` in the app: refuses what admission refuses and malformed `?ch=` or `?cursor=`, and
+   * approves the upgrade for the rest, with the channels the session subscribes to as it opens.
+   */
   route(): MiddlewareHandler<AuthEnv> {
     return async (c) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
         return errorResponse(c, { code: 'bad_request', message: 'GET /ws needs a WebSocket upgrade' });
       }
+      const request = readStreamRequest(c, this.limits.maxChannels);
+      if (!request.ok) return errorResponse(c, request.error);
       const user = c.get('user');
       const refused = this.sessions.admit(user);
       if (refused) return errorResponse(c, refused);
-      this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt'), presenceDiff: wantsPresenceDiff(c) });
+      this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt'), request: request.value });
       return c.body(null, 200);
     };
   }
@@ -90,11 +95,9 @@ export class WsUpgrades {
   }
 
   private async upgrade(app: Hono<AuthEnv>, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.append(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const res = await app.request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { headers }, { incoming: req, outgoing: undefined as never });
+    const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
+    if (!isWsPath(req.url)) return refuse(socket, notFound(req.url));
+    const res = await app.fetch(upgradeRequest(url, req), { incoming: req, outgoing: undefined as never });
     const approved = this.approvals.get(req);
     this.approvals.delete(req);
     if (!approved) return refuse(socket, res);
@@ -103,13 +106,44 @@ export class WsUpgrades {
     this.wss.handleUpgrade(req, socket, head, (upgraded) => {
       const ws = upgraded as HubSocket;
       this.heartbeat.add(ws);
-      ws.session = this.sessions.open(approved.user, () => new WsTransport(ws, this.maxBufferedBytes), { expiresAt: approved.expiresAt, presenceDiff: approved.presenceDiff });
+      const { channels, cursor, presenceDiff } = approved.request;
+      const session = this.sessions.open(approved.user, () => new WsTransport(ws, this.limits.maxBufferedBytes), { expiresAt: approved.expiresAt, presenceDiff });
+      ws.session = session;
       ws.on('message', onMessage);
       ws.on('close', this.onClose);
       // A socket error is followed by close, where the session ends.
       ws.on('error', ignore);
+      session.subscribeAll(channels, cursor);
     });
   }
+}
+
+/** `/ws`, with or without a query: the one path that takes upgrades. */
+function isWsPath(url: string | undefined): boolean {
+  return url === WS_PATH || url?.startsWith(`${WS_PATH}?`) === true;
+}
+
+const WS_PATH = '/ws';
+
+function notFound(url: string | undefined): Response {
+  const body: HttpErrorBody = { error: { code: 'not_found', message: `no WebSocket at ${(url ?? '/').slice(0, 100)} (upgrades are taken on ${WS_PATH})` } };
+  return Response.json(body, { status: httpStatusOf('not_found') });
+}
+
+/**
+ * The upgrade request as the `/ws` route and its middleware read it: URL,
+ * method and headers, the headers read straight from Node's parsed request.
+ * Building a fetch Request for every upgrade (undici's, with a Headers copy)
+ * cost about a tenth of the hub's work per connect.
+ */
+function upgradeRequest(url: string, req: IncomingMessage): Request {
+  const headers = {
+    get(name: string): string | null {
+      const value = req.headers[name.toLowerCase()];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+  return { url, method: 'GET', headers } as unknown as Request;
 }
 
 // ws calls listeners with the socket as `this`; the server makes every socket a HubSocket.

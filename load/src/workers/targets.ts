@@ -47,13 +47,12 @@ export function openClient(target: Target, url: string, ch: string, on: ClientEv
 const DIFF = `${PRESENCE_DIFF_PARAM.name}=${PRESENCE_DIFF_PARAM.value}`;
 
 function pulseWs(url: string, ch: string, on: ClientEvents): ClientHandle {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?${DIFF}`, { perMessageDeflate: false });
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?${DIFF}&ch=${encodeURIComponent(ch)}`, { perMessageDeflate: false });
   let ready = false;
   ws.on('message', (data) => {
     const text = data.toString();
     if (ready) return on.payload(text);
-    if (text.startsWith('{"type":"welcome"')) ws.send(JSON.stringify({ type: 'subscribe', ch }));
-    else if (text.startsWith('{"type":"subscribed"')) {
+    if (text.startsWith('{"type":"subscribed"')) {
       ready = true;
       on.ready();
     }
