@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     try {
       results.push(
         await measure(config, {
-          nats: { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub },
+          nats: { url: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub, pid: nats.pid },
           publisher,
           loadWorkers: 2,
           stepSeconds: quick ? 2.5 : 4,

@@ -50,6 +50,12 @@ export interface Measurement {
   connected: number;
   connectFailed: number;
   connectSeconds: number;
+  /**
+   * CPU each side spent per client while they connected, in µs: the server, the
+   * load clients, nats-server. They share the machine's cores, so connect time
+   * follows their sum.
+   */
+  connectCpuUs?: { server: number; clients: number; nats: number };
   rssIdleMB: number;
   rssConnectedMB: number;
   /** Resident memory growth per connection, read from outside once the server is quiet: includes garbage not yet collected. */
@@ -66,7 +72,7 @@ export interface Measurement {
 }
 
 export interface MeasureOptions {
-  nats: { url: string; user: string; pass: string };
+  nats: { url: string; user: string; pass: string; pid?: number };
   publisher: NatsConnection;
   loadWorkers: number;
   stepSeconds: number;
@@ -110,11 +116,16 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
     await settle(server.pid);
     const rssIdle = rssBytes(server.pid);
     const heapIdle = (await retainedMemory(server.pid, server.output)).heapBytes;
+    const cpuAt = () => ({ server: cpuSeconds(server.pid), clients: pool.pids.reduce((a, p) => a + cpuSeconds(p), 0), nats: o.nats.pid ? cpuSeconds(o.nats.pid) : 0 });
+    const cpuBefore = cpuAt();
     const started = Date.now();
     const conn = await pool.connect(config.target, server.url, `room:${room}`, config.clients, (up, failed) =>
       o.progress(`${name} connecting ${up}/${config.clients}${failed ? ` (${failed} failed)` : ''}`),
     );
     const connectSeconds = (Date.now() - started) / 1000;
+    const cpuAfter = cpuAt();
+    const perClient = (k: keyof typeof cpuAfter) => Math.round(((cpuAfter[k] - cpuBefore[k]) * 1e6) / Math.max(1, conn.connected));
+    const connectCpuUs = { server: perClient('server'), clients: perClient('clients'), nats: perClient('nats') };
     o.log(`${name} ${conn.connected} connected in ${connectSeconds.toFixed(1)} s${conn.failed ? `, ${conn.failed} failed (${conn.firstError})` : ''}`);
     await settle(server.pid);
     const rssConnected = rssBytes(server.pid);
@@ -185,6 +196,7 @@ export async function measure(config: Config, o: MeasureOptions): Promise<Measur
       connected: conn.connected,
       connectFailed: conn.failed,
       connectSeconds,
+      connectCpuUs,
       rssIdleMB: rssIdle / 1048576,
       rssConnectedMB: rssConnected / 1048576,
       memPerConnKB,

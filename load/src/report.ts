@@ -243,6 +243,7 @@ Hub SSE / hub WebSocket, deliveries per second: ${h.sse_vs_ws_throughput ?? '–
 Connecting WebSocket clients and subscribing them to one room, hub / bare ws (target ≤ 2; the hub's clients take presence as \`presence=diff\`): ${Object.entries(h.hub_vs_ws_connect_time_by_clients)
     .map(([n, ratio]) => `${fmt(Number(n))} clients ${ratio ?? '–'}`)
     .join(', ')}.
+${connectCpuText(r.results)}
 
 ${stormText(r.storm)}
 ${h.notes.length ? `\n${h.notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
@@ -278,6 +279,26 @@ Measured, per run: the rate that failed after the best one, why it failed, and w
 ${limits(r.results)}
 `;
   writeFileSync(`${root}docs/benchmarks.md`, md);
+}
+
+/**
+ * Where connect time goes: every process of a run shares the machine's cores
+ * while clients connect, so the time follows the CPU all of them spend.
+ */
+function connectCpuText(results: readonly Measurement[]): string {
+  const side = (label: string) => {
+    const runs = results.filter((m) => m.config.label === label && m.connectCpuUs);
+    if (runs.length === 0) return undefined;
+    const med = (k: 'server' | 'clients' | 'nats') => median(runs.map((m) => m.connectCpuUs![k]))!;
+    return { server: med('server'), clients: med('clients'), nats: med('nats') };
+  };
+  const hub = side('hub ws');
+  const ws = side('bare ws');
+  if (!hub || !ws) return '';
+  const total = (s: { server: number; clients: number; nats: number }) => s.server + s.clients + s.nats;
+  return `
+CPU per connected client while they connect (median over every size and run), which is what connect time follows, since the server, nats-server and the load clients share the machine's cores: hub ${fmt(hub.server)} µs, its clients ${fmt(hub.clients)} µs, nats-server ${fmt(hub.nats)} µs, ${fmt(total(hub))} µs in all; bare ws ${fmt(ws.server)} µs, its clients ${fmt(ws.clients)} µs, nats-server ${fmt(ws.nats)} µs, ${fmt(total(ws))} µs in all (${fmt(total(hub) / total(ws), 2)}×). A bare relay's connect is a WebSocket handshake. The hub's also checks the origin and the token, admits and opens a session, subscribes it to the room (the room's state and the presence greeting go out in the handshake's write), and makes the client present: an entry in the presence KV bucket that nats-server stores and echoes to every hub, and a join announced on \`presence.<channel>\`. nats-server's share is that presence work alone; in a profile of the hub, its own share spreads over these steps and the socket writes, with no single one dominant.
+`;
 }
 
 function stormText(st: StormPair | undefined): string {

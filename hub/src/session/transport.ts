@@ -51,6 +51,17 @@ export function corkForTick(socket: { cork(): void; uncork(): void }): void {
   process.nextTick(() => socket.uncork());
 }
 
+/**
+ * Holds a socket's writes until this turn of the event loop is over, promises
+ * settled along the way included: what answers an upgrade, and what the
+ * subscriptions named in its URL send when their catch-up needs no I/O, leave
+ * in one write.
+ */
+export function corkForTurn(socket: { cork(): void; uncork(): void }): void {
+  socket.cork();
+  setImmediate(() => socket.uncork());
+}
+
 /** What a socket reports of its own writes, as Transport.backlog asks. */
 export function socketBacklog(socket: { writableLength: number; bytesWritten: number }): { queued: number; sent: number } {
   return { queued: socket.writableLength, sent: socket.bytesWritten - socket.writableLength };

@@ -12,7 +12,7 @@ import { readStreamRequest, type StreamLimits, type StreamRequest } from './stre
 import { HubSocket } from './hub-socket.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsTransport } from './ws.js';
-import { corkForTick } from '../session/transport.js';
+import { corkForTurn } from '../session/transport.js';
 
 /**
  * Frames above MAX_FRAME_BYTES get a `too_large` error from the session and
@@ -101,8 +101,8 @@ export class WsUpgrades {
     const approved = this.approvals.get(req);
     this.approvals.delete(req);
     if (!approved) return refuse(socket, res);
-    // The handshake's answer and the welcome leave in one write.
-    corkForTick(socket);
+    // The handshake's answer, the welcome and the subscriptions of ?ch= leave in one write.
+    corkForTurn(socket);
     this.wss.handleUpgrade(req, socket, head, (upgraded) => {
       const ws = upgraded as HubSocket;
       this.heartbeat.add(ws);
