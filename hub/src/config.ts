@@ -23,6 +23,13 @@ export interface Config {
   dashboardDir: string;
   rollupsMaxAgeMinutes: number;
   roomsMaxAgeMinutes: number;
+  /**
+   * How long a stopping hub fails its health check, refusing new sessions but serving its own,
+   * before it tells them to move: long enough for a balancer to stop sending it requests.
+   */
+  drainMs: number;
+  /** Copies JetStream keeps of every Pulse stream and KV bucket: 3 in a cluster of three NATS nodes. */
+  jsReplicas: number;
   /** Room states kept in memory for this hub's subscribers (see RoomStates). */
   roomStates: RoomStateLimits;
   /** Processes serving one port (node:cluster), NATS their only link; and which one this is. */
@@ -102,6 +109,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxRooms: int(env, 'HUB_ROOM_STATES_MAX', 10_000, 1, 10_000_000),
       maxBytes: int(env, 'HUB_ROOM_STATES_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     },
+    jsReplicas: int(env, 'HUB_JS_REPLICAS', 1, 1, 5),
+    drainMs: int(env, 'HUB_DRAIN_MS', 0, 0, 5_000),
     presenceGraceMs: int(env, 'HUB_PRESENCE_GRACE_MS', 5_000, 0, 10 * 60_000),
     workers: env.HUB_WORKERS === 'auto' ? availableParallelism() : int(env, 'HUB_WORKERS', 1, 1, 256),
     workerIndex: int(env, 'HUB_WORKER_INDEX', 0, 0, 255),

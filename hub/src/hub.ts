@@ -118,7 +118,7 @@ export class Hub {
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
     let hub: Hub | undefined;
     const jsm = await nc.jetstreamManager();
-    await ensureStreams(jsm, { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes });
+    await ensureStreams(jsm, { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes, replicas: config.jsReplicas });
     const stats = new Stats();
     const registry = new ChannelRegistry();
     const log = new ThrottledLog(LOG_INTERVAL_MS);
@@ -128,6 +128,7 @@ export class Hub {
       js: nc.jetstream(),
       jsm,
       registry,
+      replicas: config.jsReplicas,
       graceMs: config.presenceGraceMs,
       countAbove: config.presenceCountAbove,
       maxEntries: config.limits.presenceEntries,
@@ -189,7 +190,7 @@ export class Hub {
         this.log.warn('rollup-skip', `partition ${partition}: windows before ${new Date(until).toISOString()} not stored, their samples aged out of the samples stream`);
       },
       error: (what, err) => this.log.warn(what, String(err)),
-    });
+    }, { replicas: this.config.jsReplicas });
     this.stats.gauge('pulse_rollup_partitions', 'Partitions of the series space this process rolls up', () => this.rollups?.partitions.length ?? 0);
   }
 

@@ -7,7 +7,7 @@ import { DemoGameServer, DEMO_ROOM } from './demo/game-server.js';
 import { DemoMetricFeed } from './demo/metric-feed.js';
 import { serveHub, type Stops } from './serve-hub.js';
 
-/** Hard stop if a clean shutdown hangs: Ctrl-C must always end the hub within 5 s. */
+/** Hard stop if a clean shutdown hangs: Ctrl-C must always end the hub within 5 s of its drain (HUB_DRAIN_MS, at most 5 s). */
 const SHUTDOWN_DEADLINE_MS = 4_000;
 
 async function main(): Promise<void> {
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => process.exit(code), SHUTDOWN_DEADLINE_MS).unref();
+    setTimeout(() => process.exit(code), config.drainMs + SHUTDOWN_DEADLINE_MS).unref();
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error('[pulse] shutdown step failed:', err));
     process.exit(code);
   };

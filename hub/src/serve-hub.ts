@@ -41,9 +41,14 @@ export async function serveHub(config: Config, servers: string, stops: Stops): P
   (listening as Server).headersTimeout = HEADERS_TIMEOUT_MS;
   (listening as Server).requestTimeout = REQUEST_TIMEOUT_MS;
   attach(listening as Server);
-  // The first step: no new connections. Its callback is not awaited: it comes when every connection has
-  // closed, WebSockets included, and those close in the hub's stop.
+  // Then no new connections. Its callback is not awaited: it comes when every connection has closed,
+  // WebSockets included, and those close in the hub's stop.
   stops.push(async () => void listening.close());
+  // The first step: fail the health check and refuse new sessions while a balancer notices.
+  stops.push(async () => {
+    hub.sessions.drain();
+    if (config.drainMs > 0) await new Promise((r) => setTimeout(r, config.drainMs));
+  });
   const address = listening.address();
   return typeof address === 'object' && address ? address.port : config.port;
 }

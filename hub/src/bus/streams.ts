@@ -38,6 +38,8 @@ export interface StreamSizing {
   rollupsMaxAgeMinutes: number;
   /** How long room state, events and chat stay in history. */
   roomsMaxAgeMinutes: number;
+  /** Copies of each stream (HUB_JS_REPLICAS). */
+  replicas: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface StreamSizing {
  * duplicate window lets every hub publish the same rollup as
  * `<series>:<window>` and keeps the first.
  */
-function historyStream(name: string, subjects: string[], maxAgeMinutes: number): Partial<StreamConfig> & { name: string } {
+function historyStream(name: string, subjects: string[], maxAgeMinutes: number, replicas: number): Partial<StreamConfig> & { name: string } {
   return {
     name,
     subjects,
@@ -56,7 +58,7 @@ function historyStream(name: string, subjects: string[], maxAgeMinutes: number):
     max_bytes: 1024 * 1024 * 1024,
     discard: DiscardPolicy.Old,
     duplicate_window: 2 * MINUTE_NS,
-    num_replicas: 1,
+    num_replicas: replicas,
   };
 }
 
@@ -72,16 +74,18 @@ export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing)
     max_bytes: SAMPLES_MAX_BYTES,
     discard: DiscardPolicy.Old,
     duplicate_window: MINUTE_NS,
-    num_replicas: 1,
+    num_replicas: sizing.replicas,
   });
-  await ensureStream(jsm, historyStream(ROLLUPS_STREAM, [ROLLUP_SUBJECTS], sizing.rollupsMaxAgeMinutes));
-  await ensureStream(jsm, historyStream(ROOMS_STREAM, ROOMS_SUBJECTS, sizing.roomsMaxAgeMinutes));
+  await ensureStream(jsm, historyStream(ROLLUPS_STREAM, [ROLLUP_SUBJECTS], sizing.rollupsMaxAgeMinutes, sizing.replicas));
+  await ensureStream(jsm, historyStream(ROOMS_STREAM, ROOMS_SUBJECTS, sizing.roomsMaxAgeMinutes, sizing.replicas));
 }
 
 export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
-    await jsm.streams.info(config.name);
-    await jsm.streams.update(config.name, config);
+    const current = (await jsm.streams.info(config.name)).config;
+    // Only a change is sent: an update needs every replica's node up, and a hub must start while one is down.
+    const changed = Object.entries(config).some(([key, value]) => JSON.stringify(current[key as keyof StreamConfig]) !== JSON.stringify(value));
+    if (changed) await jsm.streams.update(config.name, config);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     await jsm.streams.add(config);

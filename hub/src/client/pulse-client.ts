@@ -188,7 +188,8 @@ export class PulseClient {
             this.setStatus({ state: 'idle', transport: undefined, user: this.status.user, error: lastError });
             return;
           }
-          this.retry(lastError, kind);
+          // A hub that is stopping asks its clients to move now: the next connection reaches another hub.
+          this.retry(lastError, kind, lastError?.code === 'going_away');
         },
       },
     });
@@ -221,10 +222,10 @@ export class PulseClient {
     this.upgradeTimer = setTimeout(() => this.tryUpgrade(), this.opts.upgradeAfterMs ?? UPGRADE_AFTER_MS);
   }
 
-  private retry(error: ErrorFrame | undefined, lastKind?: TransportKind): void {
+  private retry(error: ErrorFrame | undefined, lastKind?: TransportKind, atOnce = false): void {
     this.setStatus({ state: 'reconnecting', transport: undefined, user: this.status.user, ...(error && { error }) });
     const again = lastKind ? this.ladder.findIndex((t) => t.kind === lastKind) : 0;
-    this.retryTimer = setTimeout(() => this.open(Math.max(0, again)), backoffDelay(this.failures++));
+    this.retryTimer = setTimeout(() => this.open(Math.max(0, again)), atOnce ? 0 : backoffDelay(this.failures++));
   }
 
   private keepAlive(): void {

@@ -27,8 +27,8 @@ export class LastSeen {
     this.batch = new PublishBatch(nc);
   }
 
-  static async open(nc: NatsConnection, js: JetStreamClient): Promise<LastSeen> {
-    return new LastSeen(await js.views.kv(LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS }), nc);
+  static async open(nc: NatsConnection, js: JetStreamClient, replicas: number): Promise<LastSeen> {
+    return new LastSeen(await js.views.kv(LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS, replicas }), nc);
   }
 
   /** The user left their last channel at `at` (ms). */

@@ -32,7 +32,7 @@ export class PresenceAnnouncer {
     this.batch = new PublishBatch(nc);
   }
 
-  static async start(nc: NatsConnection, jsm: JetStreamManager): Promise<PresenceAnnouncer> {
+  static async start(nc: NatsConnection, jsm: JetStreamManager, replicas: number): Promise<PresenceAnnouncer> {
     const common = {
       retention: RetentionPolicy.Limits,
       // Only the short de-duplication window matters; nothing here is history.
@@ -41,7 +41,7 @@ export class PresenceAnnouncer {
       duplicate_window: 60 * SECOND_NS,
       max_bytes: 64 * 1024 * 1024,
       discard: DiscardPolicy.Old,
-      num_replicas: 1,
+      num_replicas: replicas,
     };
     await ensureStream(jsm, { ...common, name: 'PULSE_PRESENCE', subjects: [PRESENCE_ANNOUNCE.subjects], republish: { src: PRESENCE_ANNOUNCE.subjects, dest: PRESENCE_ANNOUNCE.republishTo } });
     await ensureStream(jsm, {

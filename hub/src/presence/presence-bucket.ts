@@ -37,9 +37,9 @@ export class PresenceBucket {
     this.batch = new PublishBatch(nc);
   }
 
-  static async open(nc: NatsConnection, js: JetStreamClient): Promise<PresenceBucket> {
+  static async open(nc: NatsConnection, js: JetStreamClient, replicas: number): Promise<PresenceBucket> {
     // File storage: presence outlives a restart of nats-server, so hubs need not write it again.
-    return new PresenceBucket(await js.views.kv(PRESENCE_BUCKET, { history: 1, storage: StorageType.File }), nc);
+    return new PresenceBucket(await js.views.kv(PRESENCE_BUCKET, { history: 1, storage: StorageType.File, replicas }), nc);
   }
 
   put(key: string, value: unknown): Promise<number> {

@@ -30,6 +30,8 @@ export interface PresenceOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
   registry: ChannelRegistry;
+  /** Copies of the presence buckets and streams (HUB_JS_REPLICAS). */
+  replicas: number;
   graceMs: number;
   countAbove: number;
   /** Entries this hub may write (LocalPresence). */
@@ -80,9 +82,9 @@ export class Presence implements ChannelPresence {
   }
 
   static async start(opts: PresenceOptions): Promise<Presence> {
-    const bucket = await PresenceBucket.open(opts.nc, opts.js);
-    const announcer = await PresenceAnnouncer.start(opts.nc, opts.jsm);
-    const presence = new Presence(bucket, announcer, await LastSeen.open(opts.nc, opts.js), opts);
+    const bucket = await PresenceBucket.open(opts.nc, opts.js, opts.replicas);
+    const announcer = await PresenceAnnouncer.start(opts.nc, opts.jsm, opts.replicas);
+    const presence = new Presence(bucket, announcer, await LastSeen.open(opts.nc, opts.js, opts.replicas), opts);
     await presence.beat();
     await new Promise<void>((ready, fail) => {
       bucket.watch((e) => presence.observe(e), ready).catch(fail);

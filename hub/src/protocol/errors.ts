@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   rate_limited: { http: 429, close: 4429 },
   overloaded: { http: 503, close: 1013 },
   idle: { http: 408, close: 4408 },
+  going_away: { http: 503, close: 1001 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -33,7 +33,7 @@ class Member implements LeaseHolder {
     const m = new Member(id);
     m.nc = await connect({ servers: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub });
     connections.push(m.nc);
-    m.leases = await PartitionLeases.start(m.nc.jetstream(), id, m, () => undefined, TIMING);
+    m.leases = await PartitionLeases.start(m.nc.jetstream(), id, m, () => undefined, { replicas: 1, timing: TIMING });
     return m;
   }
 

@@ -68,8 +68,14 @@ export class PartitionLeases {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  static async start(js: JetStreamClient, id: string, holder: LeaseHolder, onError: (err: unknown) => void, timing = LEASE_TIMING): Promise<PartitionLeases> {
-    const kv = await js.views.kv(LEASES_BUCKET, { history: 1, storage: StorageType.File });
+  static async start(
+    js: JetStreamClient,
+    id: string,
+    holder: LeaseHolder,
+    onError: (err: unknown) => void,
+    { replicas, timing = LEASE_TIMING }: { replicas: number; timing?: LeaseTiming },
+  ): Promise<PartitionLeases> {
+    const kv = await js.views.kv(LEASES_BUCKET, { history: 1, storage: StorageType.File, replicas });
     const leases = new PartitionLeases(kv, id, holder, timing, onError);
     await leases.watch();
     await leases.beat();

@@ -68,10 +68,16 @@ export class RollupEngine implements LeaseHolder {
     this.reader = new StreamReader(js, SAMPLES_STREAM, (m, gap) => this.read(m, gap), (err) => events.error('samples-reader', err));
   }
 
-  static async start(nc: NatsConnection, processId: string, publisher: RollupPublisher, events: RollupEvents, timing?: LeaseTiming): Promise<RollupEngine> {
+  static async start(
+    nc: NatsConnection,
+    processId: string,
+    publisher: RollupPublisher,
+    events: RollupEvents,
+    opts: { replicas: number; timing?: LeaseTiming },
+  ): Promise<RollupEngine> {
     const js = nc.jetstream();
     const engine = new RollupEngine(nc, js, await nc.jetstreamManager(), publisher, events);
-    engine.leases = await PartitionLeases.start(js, processId, engine, (err) => events.error('rollup-leases', err), timing);
+    engine.leases = await PartitionLeases.start(js, processId, engine, (err) => events.error('rollup-leases', err), { replicas: opts.replicas, ...(opts.timing && { timing: opts.timing }) });
     engine.tick = setInterval(() => {
       if (engine.owned.size > 0) engine.nc.publish(SAMPLES_TICK_SUBJECT);
     }, TICK_MS);

@@ -22,6 +22,8 @@ const ENDINGS: Record<Overdue, PulseError> = {
 };
 
 /** Every live session of this hub, by id. */
+const GOING_AWAY: PulseError = { code: 'going_away', message: 'this hub is stopping; reconnect now and resume (another hub takes the session)' };
+
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
   private readonly ended = new Set<string>();
@@ -31,6 +33,8 @@ export class SessionTable {
   /** Open poll sessions per client address; a poll session holds no socket, so only this bounds them. */
   private readonly pollsPerAddress = new Map<string, number>();
   private readonly pollAddresses = new Map<Session, string>();
+  /** Set when the hub starts stopping: no session is opened after that. */
+  private draining = false;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -41,6 +45,7 @@ export class SessionTable {
   /** Whether one more session of this user (a poll session from `pollAddress`) fits, checked before a transport is set up. */
   admit(user: User, pollAddress?: string): PulseError | undefined {
     const { connections, sessionsPerUser, pollSessionsPerAddress } = this.ctx.limits;
+    if (this.draining) return GOING_AWAY;
     if (this.sessions.size >= connections) {
       this.ctx.onLimit('connections');
       return { code: 'overloaded', message: 'this hub is full; try again later or another hub' };
@@ -138,9 +143,19 @@ export class SessionTable {
     return this.pollsPerAddress.size;
   }
 
-  /** Ends every session, telling each client the hub is going away. */
+  /** Opens no more sessions: the hub is stopping, and its clients are about to be sent elsewhere. */
+  drain(): void {
+    this.draining = true;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Ends every session, telling each client to reconnect at once: another hub will take it. */
   closeAll(): void {
-    for (const s of this.sessions.values()) s.fail({ code: 'overloaded', message: 'the hub is shutting down; reconnect' });
+    this.draining = true;
+    for (const s of this.sessions.values()) s.fail(GOING_AWAY);
     this.sessions.clear();
   }
 }
