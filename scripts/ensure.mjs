@@ -1,6 +1,7 @@
 // Brings a fresh clone to the point where Pulse can start or be tested:
-// npm dependencies, nats-server (and chromium for tests) from apt, and the
-// dashboard build. Each step runs only when its output is missing or stale.
+// npm dependencies, nats-server (and HAProxy for the cluster, chromium for
+// tests) from apt, and the dashboard build. Each step runs only when its
+// output is missing or stale.
 // Plain JavaScript with no dependencies: it runs before `npm ci`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -93,6 +94,11 @@ async function ensureNatsServer({ required }) {
   await aptInstall(['nats-server'], 'nats-server is not installed and NATS_URL is not set, so the hub cannot start its own NATS; set NATS_URL to use an existing server, or');
 }
 
+async function ensureHaproxy() {
+  if (has('haproxy')) return;
+  await aptInstall(['haproxy'], 'the cluster (`npm run cluster` and its tests) runs HAProxy in front of its hubs');
+}
+
 async function ensureChromium() {
   if (existsSync('/usr/bin/chromium')) return;
   await aptInstall(['chromium'], 'the browser tests need Debian\'s chromium at /usr/bin/chromium');
@@ -115,12 +121,13 @@ async function ensureDashboardBuild() {
   await run('npm', ['run', 'build', '-w', 'dashboard']);
 }
 
-/** Everything `npm start` (or, with forTest, `npm test`) needs. */
-export async function ensure({ forTest = false } = {}) {
+/** Everything `npm start` (or, with forTest, `npm test`; with forCluster, `npm run cluster`) needs. */
+export async function ensure({ forTest = false, forCluster = false } = {}) {
   checkNode();
   await ensureNpmDependencies();
-  // Tests always start their own nats-server; npm start needs one only without NATS_URL.
-  await ensureNatsServer({ required: forTest || !process.env.NATS_URL });
+  // Tests and the cluster always start their own nats-servers; npm start needs one only without NATS_URL.
+  await ensureNatsServer({ required: forTest || forCluster || !process.env.NATS_URL });
+  if (forTest || forCluster) await ensureHaproxy();
   if (forTest) await ensureChromium();
   await ensureDashboardBuild();
 }

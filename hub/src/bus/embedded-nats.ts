@@ -28,6 +28,8 @@ export interface EmbeddedNatsOptions {
    * it in theirs, so killing a test run's group takes its servers along.
    */
   ownProcessGroup?: boolean;
+  /** More of the config's variables, such as a cluster node's (deploy/nats-cluster.conf). */
+  env?: Record<string, string>;
 }
 
 export interface EmbeddedNats {
@@ -35,6 +37,8 @@ export interface EmbeddedNats {
   port: number;
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL: the server gets no chance to flush or say goodbye, as when its machine dies. */
+  kill(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -65,6 +69,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
       NATS_SERVICE_PASSWORD: opts.passwords.service,
       NATS_GAME_PASSWORD: opts.passwords.game,
       NATS_OBSERVER_PASSWORD: opts.passwords.observer,
+      ...opts.env,
     },
   });
   const port = await waitReady(child, opts.log);
@@ -77,6 +82,10 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
       await stopChild(child);
       if (opts.pidFile) rmSync(opts.pidFile, { force: true });
     },
+    kill: async () => {
+      await stopChild(child, 'SIGKILL');
+      if (opts.pidFile) rmSync(opts.pidFile, { force: true });
+    },
   };
 }
 
@@ -85,7 +94,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
  * is present, the server is exec'd with a parent-death signal, so the kernel
  * sends it SIGTERM the moment its hub dies, however it dies.
  */
-function withParentDeathSignal(binary: string, args: string[]): [string, string[]] {
+export function withParentDeathSignal(binary: string, args: string[]): [string, string[]] {
   if (!onPath(SETPRIV)) return [binary, args];
   return [SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args]];
 }

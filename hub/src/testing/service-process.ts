@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from '../config.js';
-import { stopChild } from '../bus/embedded-nats.js';
+import { stopChild, withParentDeathSignal } from '../bus/embedded-nats.js';
 
 export interface ServiceProcess {
   url: string;
@@ -26,6 +26,13 @@ export interface ServiceOptions {
   ready: RegExp;
   startTimeoutMs?: number;
   killAfterMs?: number;
+  /** Hears every line it prints, before and after it is ready. */
+  onLine?: (line: string) => void;
+  /**
+   * In its own process group, so that a Ctrl-C at the terminal reaches only
+   * the parent, which stops it in order; it still dies with the parent.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -34,7 +41,10 @@ export interface ServiceOptions {
  */
 export function startServiceProcess(o: ServiceOptions): Promise<ServiceProcess> {
   const startTimeoutMs = o.startTimeoutMs ?? 20_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(o.preload ?? []).flatMap((m) => ['--import', m]), o.script], {
+  const args = ['--import', 'tsx', ...(o.preload ?? []).flatMap((m) => ['--import', m]), o.script];
+  const [command, argv] = o.ownProcessGroup ? withParentDeathSignal(process.execPath, args) : [process.execPath, args];
+  const child = spawn(command, argv, {
+    detached: o.ownProcessGroup ?? false,
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...o.env },
@@ -51,6 +61,7 @@ export function startServiceProcess(o: ServiceOptions): Promise<ServiceProcess> 
     });
     const onLine = (line: string) => {
       output.push(line);
+      o.onLine?.(line);
       const m = o.ready.exec(line);
       if (!m) return;
       clearTimeout(timer);
