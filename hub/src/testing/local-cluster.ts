@@ -109,8 +109,10 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
           // Right after a node is lost the cluster may still be electing: ask until it answers.
           const deadline = Date.now() + READY_TIMEOUT_MS;
           for (;;) {
-            const leader = await (await nc.jetstreamManager())
-              .streams.info(ROOMS_STREAM)
+            // jetstreamManager() asks too, and times out while the metadata leader is being elected.
+            const leader = await nc
+              .jetstreamManager()
+              .then((jsm) => jsm.streams.info(ROOMS_STREAM))
               .then((info) => info.cluster?.leader)
               .catch(() => undefined);
             const node = nats.find((n) => n.name === leader);
