@@ -6,7 +6,6 @@ import { createInterface } from 'node:readline';
 import { connect } from 'nats';
 import { startEmbeddedNats, stopChild, withParentDeathSignal, type EmbeddedNats } from '../bus/embedded-nats.js';
 import { PROJECT_ROOT } from '../config.js';
-import { ROOMS_STREAM } from '../bus/streams.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 /**
@@ -65,8 +64,6 @@ export interface LocalCluster {
   nats: ClusterMember[];
   hubs: ClusterMember[];
   balancer: ClusterMember;
-  /** The NATS node leading the rooms stream now: the one whose loss costs an election. */
-  roomsStreamLeader(): Promise<ClusterMember>;
   /** Stops everything, the balancer and hubs first. */
   stop(): Promise<void>;
 }
@@ -103,27 +100,6 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       nats,
       hubs,
       balancer,
-      roomsStreamLeader: async () => {
-        const nc = await connect({ servers: natsServers.split(','), user: 'hub', pass: o.passwords.hub, name: 'pulse-cluster-check' });
-        try {
-          // Right after a node is lost the cluster may still be electing: ask until it answers.
-          const deadline = Date.now() + READY_TIMEOUT_MS;
-          for (;;) {
-            // jetstreamManager() asks too, and times out while the metadata leader is being elected.
-            const leader = await nc
-              .jetstreamManager()
-              .then((jsm) => jsm.streams.info(ROOMS_STREAM))
-              .then((info) => info.cluster?.leader)
-              .catch(() => undefined);
-            const node = nats.find((n) => n.name === leader);
-            if (node) return node;
-            if (Date.now() > deadline) throw new Error(`the rooms stream had no leader within ${READY_TIMEOUT_MS} ms`);
-            await new Promise((r) => setTimeout(r, 250));
-          }
-        } finally {
-          await nc.close();
-        }
-      },
       stop: () => stopAll(started),
     };
   } catch (err) {
