@@ -17,6 +17,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * That is also why a write is a plain publish, not an acknowledged put: the
  * other hubs write the same value, and a crowd leaving costs no request each.
  */
+/** How long, and for how many people at most, a hub answers from its own recent records. */
+const RECENT_MS = 10_000;
+const RECENT_MAX = 10_000;
+
 export class LastSeen {
   private readonly batch: PublishBatch;
 
@@ -31,8 +35,22 @@ export class LastSeen {
     return new LastSeen(await js.views.kv(LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS, replicas }), nc);
   }
 
+  /**
+   * Records this hub made lately, answered before the bucket: a write waits
+   * up to a batch interval, and a status asked right after a leave must not
+   * read the bucket before it.
+   */
+  private readonly recent = new Map<string, { at: number; recordedAt: number }>();
+
   /** The user left their last channel at `at` (ms). */
   record(userId: string, at: number): void {
+    const now = Date.now();
+    for (const [id, r] of this.recent) {
+      if (now - r.recordedAt < RECENT_MS && this.recent.size < RECENT_MAX) break;
+      this.recent.delete(id);
+    }
+    this.recent.delete(userId);
+    this.recent.set(userId, { at, recordedAt: now });
     this.batch.publish(kvSubject(LAST_SEEN_BUCKET, keyOf(userId)), sc.encode(String(at)));
   }
 
@@ -43,6 +61,8 @@ export class LastSeen {
 
   /** When the user was last seen, or undefined for someone never seen (or not for KEEP_DAYS). */
   async of(userId: string): Promise<number | undefined> {
+    const recent = this.recent.get(userId);
+    if (recent && Date.now() - recent.recordedAt < RECENT_MS) return recent.at;
     const e = await this.kv.get(keyOf(userId));
     if (!e || e.operation !== 'PUT') return undefined;
     const at = Number(new TextDecoder().decode(e.value));

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { connect } from 'nats';
+import { connect, StorageType } from 'nats';
 import { startEmbeddedNats, stopChild, withParentDeathSignal, type EmbeddedNats } from '../bus/embedded-nats.js';
 import { PROJECT_ROOT } from '../config.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
@@ -139,14 +139,20 @@ function natsNode(name: string, port: number, routePort: number, routes: string,
   };
 }
 
-/** JetStream in a cluster answers once its nodes have elected a metadata leader. */
+/**
+ * JetStream in a cluster can place a stream on three nodes once they have
+ * elected a metadata leader and know each other: a throw-away R3 stream is
+ * created until that works.
+ */
 async function jetStreamReady(servers: string, password: string): Promise<void> {
   const nc = await connect({ servers: servers.split(','), user: 'hub', pass: password, name: 'pulse-cluster-check' });
   try {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       try {
-        await (await nc.jetstreamManager()).getAccountInfo();
+        const jsm = await nc.jetstreamManager();
+        await jsm.streams.add({ name: 'PULSE_CLUSTER_CHECK', subjects: ['pulse.cluster-check'], num_replicas: 3, storage: StorageType.Memory });
+        await jsm.streams.delete('PULSE_CLUSTER_CHECK');
         return;
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`JetStream of the cluster was not ready within ${READY_TIMEOUT_MS} ms: ${String(err)}`);
