@@ -48,7 +48,6 @@ export interface ClusterPorts {
 export interface ClusterMember {
   readonly name: string;
   readonly url: string;
-  pid(): number | undefined;
   /** SIGTERM, and wait until it is gone. */
   stop(): Promise<void>;
   /** SIGKILL, and wait until it is gone. */
@@ -63,7 +62,6 @@ export interface LocalCluster {
   natsServers: string;
   nats: ClusterMember[];
   hubs: ClusterMember[];
-  balancer: ClusterMember;
   /** Stops everything, the balancer and hubs first. */
   stop(): Promise<void>;
 }
@@ -99,7 +97,6 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       natsServers,
       nats,
       hubs,
-      balancer,
       stop: () => stopAll(started),
     };
   } catch (err) {
@@ -120,7 +117,6 @@ function natsNode(name: string, port: number, routePort: number, routes: string,
   return {
     name,
     url: `nats://127.0.0.1:${port}`,
-    pid: () => server?.pid,
     async start() {
       const storeDir = join(o.dir, name);
       mkdirSync(storeDir, { recursive: true });
@@ -169,7 +165,6 @@ function hubNode(name: string, port: number, natsServers: string, o: LocalCluste
   return {
     name,
     url: `http://127.0.0.1:${port}`,
-    pid: () => hub?.pid,
     async start() {
       hub = await startServiceProcess({
         name,
@@ -208,7 +203,6 @@ function haproxy(ports: ClusterPorts, o: LocalClusterOptions): ClusterMember {
   return {
     name: 'balancer',
     url,
-    pid: () => child?.pid,
     async start() {
       const args = ['-f', resolve(PROJECT_ROOT, 'deploy/haproxy.cfg'), '-db'];
       const [command, argv] = o.ownProcessGroups ? withParentDeathSignal('haproxy', args) : ['haproxy', args];

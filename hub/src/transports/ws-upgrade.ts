@@ -95,8 +95,8 @@ export class WsUpgrades {
   }
 
   private async upgrade(app: Hono<AuthEnv>, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
     if (!isWsPath(req.url)) return refuse(socket, notFound(req.url));
+    const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
     const res = await app.fetch(upgradeRequest(url, req), { incoming: req, outgoing: undefined as never });
     const approved = this.approvals.get(req);
     this.approvals.delete(req);
