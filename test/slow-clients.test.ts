@@ -7,8 +7,8 @@ import { connect, StringCodec, type NatsConnection } from 'nats';
 import { PulseClient, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 import type { ErrorFrame, MessageFrame } from '@pulse/hub/protocol';
 import { TEST_PASSWORDS, TestWsClient } from '@pulse/hub/testing';
-import { eventually, historySeqs, sleep, uniqueName, useSystem } from './helpers.js';
-import { roomSubject } from '@pulse/hub/protocol';
+import { connectService, eventually, historySeqs, sleep, uniqueName, useSystem } from './helpers.js';
+import { metricsSubject, roomSubject } from '@pulse/hub/protocol';
 
 // The smallest bound the hub takes, so that a client that stops reading passes it soon.
 const sys = useSystem({ beforeAll, afterAll }, { HUB_MAX_BUFFERED_BYTES: String(64 * 1024) });
@@ -173,5 +173,79 @@ describe('clients that stop reading', () => {
     }
     const metrics = await (await fetch(`${sys.hub.url}/metrics`)).text();
     expect(metrics).toMatch(/pulse_sessions\{transport="ws"\} [1-9]/);
+  }, 90_000);
+
+  it('sends a client that falls behind the newest rollup and the room\'s current state instead of a queue, on every transport', async () => {
+    const room = uniqueName('behind');
+    const series = uniqueName('behind.series');
+    const channels = [`room:${room}`, `metrics:${series}`];
+    const service = await connectService(sys.nats.url);
+    cleanups.push(() => service.close());
+    const publishState = (payload: object) => game.publish(roomSubject(room, 'state'), sc.encode(JSON.stringify(payload)));
+    publishState({ tick: 0, state: { i: 0, pad: '' } });
+    await game.flush();
+    await eventually(async () => (await historySeqs(sys.hub.url, `room:${room}`, 0))[0]);
+
+    const ws = await TestWsClient.connect(sys.hub.wsUrl);
+    cleanups.push(() => ws.close());
+    for (const ch of channels) ws.send({ type: 'subscribe', ch });
+    await ws.next((f) => f.type === 'subscribed' && f.ch === channels[1]);
+    const wsSocket = (ws.ws as unknown as { _socket: Socket })._socket;
+    const sse = await rawSse(`${sys.hub.url}/api/sse?${channels.map((c) => `ch=${c}`).join('&')}`);
+    await eventually(() => ((sse.text().match(/event: subscribed/g) ?? []).length === 2 ? true : undefined));
+    const poll = (await (await fetch(`${sys.hub.url}/api/poll?${channels.map((c) => `ch=${c}`).join('&')}`)).json()) as { session: string };
+    const before = await (await fetch(`${sys.hub.url}/metrics`)).text();
+    wsSocket.pause();
+    sse.res.pause();
+
+    // Enough to fill the kernel's buffers of the stalled readers, then patches and samples for four rollup windows.
+    const pad = 'x'.repeat(16 * 1024);
+    let tick = 0;
+    for (let i = 0; i < 1000; i++) {
+      publishState({ tick: ++tick, patch: { i: tick, pad } });
+      if (i % 50 === 49) await game.flush();
+    }
+    const until = Date.now() + 4_000;
+    while (Date.now() < until) {
+      for (let i = 0; i < 10; i++) publishState({ tick: ++tick, patch: { i: tick, pad } });
+      service.publish(metricsSubject(series), sc.encode(JSON.stringify({ value: tick })));
+      await game.flush();
+      await sleep(100);
+    }
+    const last = tick;
+
+    wsSocket.resume();
+    sse.res.resume();
+    type Room = { kind: string; state?: { i: number }; patch?: { i: number } };
+    const roomLast = (frames: Array<{ type: string; ch?: string; data?: unknown }>) =>
+      frames.filter((f): f is MessageFrame<Room> => f.type === 'message' && f.ch === channels[0]).at(-1)?.data;
+    const reached = (data: Room | undefined) => (data?.state?.i ?? data?.patch?.i) === last;
+    const sseFrames = () => [...sse.text().matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as MessageFrame<Room>);
+    await eventually(() => (reached(roomLast(ws.frames)) ? true : undefined), 20_000);
+    await eventually(() => (reached(roomLast(sseFrames())) ? true : undefined), 20_000);
+    const pollFrames: Array<{ type: string; ch?: string; data?: unknown; code?: string }> = [];
+    let cursor: string | undefined;
+    await eventually(async () => {
+      const answer = (await (await fetch(`${sys.hub.url}/api/poll?session=${encodeURIComponent(poll.session)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json()) as { cursor: string; frames: typeof pollFrames };
+      cursor = answer.cursor;
+      pollFrames.push(...answer.frames);
+      return reached(roomLast(pollFrames)) ? true : undefined;
+    }, 20_000);
+
+    for (const [transport, frames] of [['ws', ws.frames], ['sse', sseFrames()], ['poll', pollFrames]] as const) {
+      // Nobody was given up on, each got far fewer frames than were published, and the room's state reached the end.
+      expect(frames.filter((f) => f.type === 'error'), transport).toEqual([]);
+      const roomFrames = frames.filter((f) => f.type === 'message' && f.ch === channels[0]) as Array<MessageFrame<Room>>;
+      expect(roomFrames.length, transport).toBeLessThan(last / 2);
+      expect(roomFrames.some((f, i) => i > 0 && f.data.kind === 'state'), transport).toBe(true);
+      const seqs = roomFrames.map((f) => f.seq!);
+      expect(seqs, transport).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size, transport).toBe(seqs.length);
+    }
+    expect(ws.closed).toBeUndefined();
+    const coalesced = (text: string, kind: string) => Number(text.match(new RegExp(`pulse_coalesced_total\\{kind="${kind}"\\} (\\d+)`))?.[1] ?? 0);
+    const after = await (await fetch(`${sys.hub.url}/metrics`)).text();
+    expect(coalesced(after, 'room') - coalesced(before, 'room')).toBeGreaterThan(last);
+    expect(coalesced(after, 'metrics') - coalesced(before, 'metrics')).toBeGreaterThan(0);
   }, 90_000);
 });

@@ -10,7 +10,7 @@ import { PageChannels } from './channels/page-channels.js';
 import { StatusChannels } from './presence/status-channels.js';
 import type { ChannelSource } from './channels/source.js';
 import { Presence } from './presence/presence.js';
-import { RollupChannels } from './rollups/rollup-channels.js';
+import { NEWEST_ROLLUP, RollupChannels } from './rollups/rollup-channels.js';
 import { RollupPublisher } from './rollups/rollup-publisher.js';
 import { RollupEngine } from './rollups/rollup-engine.js';
 import { RoomChannels } from './rooms/room-channels.js';
@@ -84,6 +84,7 @@ export class Hub {
     this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels(), status: this.statuses };
     this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame), (ch) => this.registry.has(ch));
 
+    const coalesced = (kind: string) => this.stats.counter('pulse_coalesced_total', 'Messages held for a subscriber that fell behind and replaced by a newer one (the newest rollup of a series, a room\'s state), by channel kind', { kind });
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
     this.replays = new ReplayGate(this.config.limits.replaysPerHub, this.config.limits.replaysPerSession);
     this.sessions = new SessionTable({
@@ -96,6 +97,7 @@ export class Hub {
       onLimit: (kind) => this.countLimit(kind),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
       onSyncFailure: (ch, err) => this.log.warn('history', `reading ${ch} failed: ${String(err)}`),
+      onCoalesced: (kind) => coalesced(kind).inc(),
     }, newProcessId());
 
     const publishFailed = this.stats.counter('pulse_rollups_publish_failed_total', 'Rollups JetStream refused through every retry');
@@ -150,7 +152,7 @@ export class Hub {
         const ch = RollupChannels.channelOf(m.subject);
         if (!this.registry.has(ch)) return;
         delivered.inc();
-        framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data)));
+        framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data, NEWEST_ROLLUP)));
       }),
     );
 

@@ -1,3 +1,5 @@
+import type { Coalescing } from './coalescing.js';
+
 /**
  * One frame serialized once and sent to many sessions. A transport that needs
  * its own bytes for it (a WebSocket frame header, say) makes them once, on the
@@ -27,6 +29,8 @@ export interface ChannelMessage extends SharedFrame {
   ch: string;
   seq: number;
   ts: number;
+  /** Set where a newer message can stand for this one when a subscriber falls behind. */
+  coalesce: Coalescing | undefined;
 }
 
 const SUFFIX = Buffer.from('}');
@@ -37,6 +41,7 @@ export function messageFrame(ch: string, seq: number, ts: number, data: Uint8Arr
   return Buffer.concat([Buffer.from(prefix), data, SUFFIX]);
 }
 
-export function channelMessage(ch: string, seq: number, ts: number, data: Uint8Array): ChannelMessage {
-  return { ch, seq, ts, frame: messageFrame(ch, seq, ts, data) };
+export function channelMessage(ch: string, seq: number, ts: number, data: Uint8Array, coalesce?: Coalescing): ChannelMessage {
+  // Always set, so every message the fan-out handles has one shape.
+  return { ch, seq, ts, frame: messageFrame(ch, seq, ts, data), coalesce };
 }

@@ -3,7 +3,14 @@ import type { StreamHistory } from '../bus/stream-history.js';
 import type { StreamMessage } from '../bus/live-feed.js';
 import { rollupSubject, seriesOfRollupSubject } from '../bus/subjects.js';
 import { channelMessage, type ChannelMessage } from '../channels/channel-message.js';
+import { newestWins } from '../channels/coalescing.js';
 import type { ChannelSource, SyncResult } from '../channels/source.js';
+
+/**
+ * A channel is one series and each rollup carries the whole of its window:
+ * a slow subscriber is sent the newest, not a backlog.
+ */
+export const NEWEST_ROLLUP = newestWins('metrics');
 
 /** `metrics:<series>` channels, backed by the rollups stream. */
 export class RollupChannels implements ChannelSource {

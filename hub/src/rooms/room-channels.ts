@@ -4,6 +4,7 @@ import type { StreamHistory } from '../bus/stream-history.js';
 import type { StreamMessage } from '../bus/live-feed.js';
 import { channelMessage, type ChannelMessage } from '../channels/channel-message.js';
 import type { ChannelSource, SyncResult } from '../channels/source.js';
+import type { Coalescing } from '../channels/coalescing.js';
 import { RoomHistory } from './room-history.js';
 import { readRoomMessage } from './room-message.js';
 import { RoomStates, type EvictionReason, type RoomSnapshot, type RoomStateLimits } from './room-states.js';
@@ -30,6 +31,14 @@ export class RoomChannels implements ChannelSource {
   private readonly states: RoomStates;
   private readonly snapshotFrames = new Map<string, { stateSeq: number; message: ChannelMessage }>();
   private readonly recent = new RecentMessages();
+  /** A slow subscriber's held patches give way to the room's state as this hub holds it. */
+  private readonly latestState: Coalescing = {
+    kind: 'room',
+    stand: (newest) => {
+      const snap = this.states.held(newest.ch.slice('room:'.length));
+      return snap?.state === undefined ? undefined : this.snapshotMessage(newest.ch, snap);
+    },
+  };
 
   constructor(
     private readonly store: StreamHistory,
@@ -77,7 +86,8 @@ export class RoomChannels implements ChannelSource {
       this.recent.observe(at.room, m.seq, undefined);
       return read;
     }
-    const msg = channelMessage(`room:${at.room}`, m.seq, m.ts, read.value.data);
+    // State and patches can be coalesced for a slow subscriber; chat and events never are.
+    const msg = channelMessage(`room:${at.room}`, m.seq, m.ts, read.value.data, read.value.update && this.latestState);
     this.recent.observe(at.room, m.seq, msg);
     return ok(msg);
   }

@@ -99,6 +99,11 @@ export class RoomStates {
     if (snap) apply(snap, seq, ts, update);
   }
 
+  /** The room as of now where this hub holds it, without reading history. */
+  held(room: string): RoomSnapshot | undefined {
+    return this.loading.has(room) ? undefined : this.rooms.get(room);
+  }
+
   /**
    * The room as of now. Taken synchronously once loaded, so a subscription
    * registered before the call holds back exactly the messages after `seq`.

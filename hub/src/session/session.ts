@@ -25,6 +25,9 @@ import { Subscription, type SubscriptionSink } from './subscription.js';
 /** What a catch-up read returns when its session no longer needs it. */
 const CANCELLED = { ok: false, error: { code: 'not_found', message: 'cancelled' } } as const;
 
+/** How often a session holding coalesced messages looks whether its client has caught up. */
+const CATCH_UP_CHECK_MS = 100;
+
 /** A session refused more frames than its burst within ABUSE_WINDOW_MS is closed, not just refused. */
 const ABUSE_WINDOW_MS = 10_000;
 
@@ -60,6 +63,8 @@ export interface SessionContext {
   onClientError(error: PulseError): void;
   onLimit(kind: LimitKind): void;
   onSyncFailure(ch: string, err: unknown): void;
+  /** A message held for a client that is behind was replaced by a newer one. */
+  onCoalesced(kind: string): void;
 }
 
 /**
@@ -90,6 +95,8 @@ export class Session implements SessionHandle, SubscriptionSink {
   private movedAt: number;
   private closed = false;
   private readonly transport: Transport;
+  /** Subscriptions holding a message until the client catches up; made when the first one holds. */
+  private catchingUp: Set<Subscription> | undefined;
 
   /** `connect` builds the transport, which may keep the session's id and cursor for what it writes besides frames. */
   constructor(
@@ -340,6 +347,34 @@ export class Session implements SessionHandle, SubscriptionSink {
 
   private sendFrame(frame: ServerFrame): void {
     this.send(frame.type, JSON.stringify(frame));
+  }
+
+  behind(): boolean {
+    return this.transport.behind();
+  }
+
+  holding(sub: Subscription): void {
+    if (!this.catchingUp) {
+      this.catchingUp = new Set();
+      this.awaitCatchUp();
+    }
+    this.catchingUp.add(sub);
+  }
+
+  coalesced(kind: string): void {
+    this.ctx.onCoalesced(kind);
+  }
+
+  // A timer only while something is held: the many sessions that keep up cost none.
+  private awaitCatchUp(): void {
+    setTimeout(() => {
+      if (this.closed) return;
+      if (this.transport.behind()) return this.awaitCatchUp();
+      const subs = this.catchingUp ?? [];
+      this.catchingUp = undefined;
+      // A subscription left or replaced meanwhile has nothing more to send.
+      for (const sub of subs) if (this.subs.includes(sub)) sub.release();
+    }, CATCH_UP_CHECK_MS).unref();
   }
 
   overflow(sub: Subscription): void {

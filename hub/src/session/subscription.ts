@@ -15,6 +15,12 @@ export interface SubscriptionSink {
   readonly presenceDiff: boolean;
   /** Too much piled up while history was read. */
   overflow(sub: Subscription): void;
+  /** Whether the client is behind: what could be coalesced is held instead of queued. */
+  behind(): boolean;
+  /** The subscription holds a message; the sink calls `release` once the client has caught up. */
+  holding(sub: Subscription): void;
+  /** A held message was replaced by a newer one, for `pulse_coalesced_total`. */
+  coalesced(kind: string): void;
 }
 
 /**
@@ -37,6 +43,12 @@ export class Subscription implements ChannelSubscriber {
   position: number | undefined;
   /** Whether the session counts as present in the channel: set once synced, carried to a repeated subscribe. */
   present = false;
+  /**
+   * The newest message kept back from a client that is behind, standing for
+   * every one since the last sent. The position stays at what was sent, so a
+   * resume from the cursor still asks for them.
+   */
+  private held: ChannelMessage | undefined;
 
   constructor(
     readonly ch: string,
@@ -80,7 +92,34 @@ export class Subscription implements ChannelSubscriber {
     for (const msg of held) if (msg.seq > this.position) this.emit(msg);
   }
 
+  /**
+   * Sends what the held message stands for: itself, or a newer message that
+   * covers it (a room's state for its patches). Where nothing can stand for
+   * it any more, the held message itself goes.
+   */
+  release(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    const stand = held.coalesce?.stand(held) ?? held;
+    this.send(stand.seq >= held.seq ? stand : held);
+  }
+
   private emit(msg: ChannelMessage): void {
+    if (msg.coalesce && this.sink.behind()) {
+      if (this.held) this.sink.coalesced(msg.coalesce.kind);
+      else this.sink.holding(this);
+      this.held = msg;
+      return;
+    }
+    // What was held goes first: the client sees the channel in order, with nothing that cannot be coalesced skipped.
+    this.release();
+    // A room's state sent for what was held may already cover this message.
+    if (this.position !== undefined && msg.seq <= this.position) return;
+    this.send(msg);
+  }
+
+  private send(msg: ChannelMessage): void {
     if (this.position === undefined || msg.seq > this.position) this.position = msg.seq;
     this.sink.send('message', msg);
   }

@@ -30,6 +30,12 @@ export interface Transport {
    */
   send(type: ServerFrame['type'], frame: OutgoingFrame): boolean;
   /**
+   * Whether the peer is behind: more than `coalesceAbove` of the bound is
+   * waiting for it. The session then holds what can be coalesced instead of
+   * queueing it.
+   */
+  behind(): boolean;
+  /**
    * Ends the connection, telling the peer why where the transport can. With
    * `abort`, the peer is known not to read: the connection is dropped at once
    * instead of waiting for it to take a last frame.
@@ -43,6 +49,16 @@ export interface Transport {
   backlog?(): { queued: number; sent: number };
   /** For a transport writing to a socket: what is written until the end of this tick leaves in one write. */
   batchWrites?(): void;
+}
+
+/**
+ * Bytes waiting for a peer past which it counts as behind: a quarter of the
+ * bound at which it is given up on, and at most 64 KiB, a few seconds of a
+ * busy dashboard, so a viewer on a slow link is sent the newest figures
+ * rather than a backlog of old ones.
+ */
+export function coalesceAbove(maxBufferedBytes: number): number {
+  return Math.min(64 * 1024, maxBufferedBytes / 4);
 }
 
 /** Holds a socket's writes until the end of the tick, then sends them in one system call. */

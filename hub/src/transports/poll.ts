@@ -1,5 +1,5 @@
 import type { PulseError, ServerFrame } from '../protocol/index.js';
-import { frameBytes, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
+import { coalesceAbove, frameBytes, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 
 /** A poll waits at most this long for frames, then answers with none. */
 export const POLL_WAIT_MS = 25_000;
@@ -66,6 +66,10 @@ export class PollTransport implements Transport {
     this.queuedBytes += frame.length;
     this.scheduleFlush();
     return this.queuedBytes + this.sentBytes <= this.maxBufferedBytes;
+  }
+
+  behind(): boolean {
+    return this.queuedBytes + this.sentBytes > coalesceAbove(this.maxBufferedBytes);
   }
 
   close(_error?: PulseError): void {

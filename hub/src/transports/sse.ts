@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
 import type { SessionTable } from '../session/session-table.js';
-import { corkForTick, socketBacklog, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
+import { coalesceAbove, corkForTick, socketBacklog, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
@@ -90,6 +90,10 @@ export class SseTransport implements Transport {
     if (error && this.open) this.socket.write(`: closed ${closeCodeOf(error.code)}\n\n`);
     this.res.end();
     this.socket.end();
+  }
+
+  behind(): boolean {
+    return this.socket.writableLength > coalesceAbove(this.maxBufferedBytes);
   }
 
   backlog(): { queued: number; sent: number } {

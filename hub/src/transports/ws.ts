@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
-import { corkForTick, socketBacklog, type OutgoingFrame, type Transport } from '../session/transport.js';
+import { coalesceAbove, corkForTick, socketBacklog, type OutgoingFrame, type Transport } from '../session/transport.js';
 import { wsTextFrame } from './ws-frame.js';
 
 /** A session's WebSocket: text frames out, and a shared channel message written as one prebuilt frame. */
@@ -28,6 +28,10 @@ export class WsTransport implements Transport {
       this.socket.write((encodings.ws ??= wsTextFrame(frame.frame)));
     }
     return this.ws.bufferedAmount <= this.maxBufferedBytes;
+  }
+
+  behind(): boolean {
+    return this.ws.bufferedAmount > coalesceAbove(this.maxBufferedBytes);
   }
 
   backlog(): { queued: number; sent: number } {
