@@ -1,10 +1,10 @@
 // Brings a fresh clone to the point where Pulse can start or be tested:
-// npm dependencies, nats-server (and HAProxy for the cluster, chromium for
-// tests) from apt, and the dashboard build. Each step runs only when its
+// npm dependencies, nats-server (and HAProxy for the cluster, chromium and
+// Prometheus's tools for tests) from apt, and the dashboard build. Each step runs only when its
 // output is missing or stale.
 // Plain JavaScript with no dependencies: it runs before `npm ci`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -99,6 +99,28 @@ async function ensureHaproxy() {
   await aptInstall(['haproxy'], 'the cluster (`npm run cluster` and its tests) runs HAProxy in front of its hubs');
 }
 
+/** Where the test setup unpacks Prometheus when the machine has none: its tools, without a service. */
+export const PROMETHEUS_DIR = join(ROOT, '.data/tools/prometheus');
+
+async function ensurePrometheus() {
+  if ((has('promtool') && has('prometheus')) || existsSync(join(PROMETHEUS_DIR, 'usr/bin/promtool'))) return;
+  // Unpacked, not installed: installing Debian's package would also start a Prometheus server on the machine.
+  if (!has('apt-get') || !has('dpkg-deb')) throw new SetupError('the /metrics tests lint and scrape with Prometheus: install the prometheus package (promtool and prometheus)');
+  mkdirSync(PROMETHEUS_DIR, { recursive: true });
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated && typeof process.getuid === 'function' && process.getuid() === 0) {
+    say('apt-get update');
+    await run('apt-get', ['update', '-qq'], { env });
+    aptUpdated = true;
+  }
+  say('apt-get download prometheus (unpacked into .data/tools for the /metrics tests)');
+  await run('apt-get', ['download', '-qq', 'prometheus'], { cwd: PROMETHEUS_DIR, env });
+  const deb = readdirSync(PROMETHEUS_DIR).find((f) => f.endsWith('.deb'));
+  if (!deb) throw new SetupError('apt-get download prometheus left no package');
+  await run('dpkg-deb', ['-x', deb, '.'], { cwd: PROMETHEUS_DIR });
+  rmSync(join(PROMETHEUS_DIR, deb));
+}
+
 async function ensureChromium() {
   if (existsSync('/usr/bin/chromium')) return;
   await aptInstall(['chromium'], 'the browser tests need Debian\'s chromium at /usr/bin/chromium');
@@ -129,6 +151,7 @@ export async function ensure({ forTest = false, forCluster = false } = {}) {
   await ensureNatsServer({ required: forTest || forCluster || !process.env.NATS_URL });
   if (forTest || forCluster) await ensureHaproxy();
   if (forTest) await ensureChromium();
+  if (forTest) await ensurePrometheus();
   await ensureDashboardBuild();
 }
 

@@ -39,7 +39,7 @@ describe('/healthz', () => {
     nats = await startTestNats({ port: nats.port, dir: nats.dir });
     await eventually(async () => ((await health()).status === 200 ? true : undefined), 15_000);
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    expect(metrics).toMatch(/^pulse_nats_reconnects [1-9]/m);
+    expect(metrics).toMatch(/^pulse_nats_reconnects_total [1-9]/m);
     expect(metrics).toMatch(/^pulse_sessions\{transport="ws"\} 1$/m);
 
     // The hub's live feed came back with the connection: new rollups reach the old session.

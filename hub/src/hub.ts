@@ -1,7 +1,7 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
-import type { ChannelKind, PulseError } from './protocol/index.js';
+import type { ChannelKind, PulseError, TransportKind } from './protocol/index.js';
 import { BusState } from './bus/connect.js';
-import { LiveFeed } from './bus/live-feed.js';
+import { LiveFeed, SLOW_CONSUMER_PENDING, type LiveFeedEvents } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
 import { ROLLUPS_STREAM, ROOMS_STREAM, ensureStreams } from './bus/streams.js';
 import { channelMessage } from './channels/channel-message.js';
@@ -17,10 +17,10 @@ import { RoomChannels } from './rooms/room-channels.js';
 import { RoomPublisher } from './rooms/room-publisher.js';
 import { TypingRelay } from './rooms/typing-relay.js';
 import { SessionTable } from './session/session-table.js';
-import type { LimitKind } from './session/session.js';
+import { LIMIT_KINDS, type LimitKind, type Traffic } from './session/session.js';
 import { newProcessId } from './session/session-id.js';
 import { ReplayGate } from './session/replay-gate.js';
-import { Stats } from './stats/counters.js';
+import { Stats, type Counter } from './stats/counters.js';
 import { ThrottledLog } from './stats/throttled-log.js';
 import type { Config } from './config.js';
 
@@ -29,6 +29,13 @@ const LOG_INTERVAL_MS = 10_000;
 const SWEEP_EVERY_MS = 10_000;
 /** How often sessions are looked at at most for idling and stalled peers. */
 const SESSION_SWEEP_MAX_MS = 5_000;
+
+const COALESCED_HELP = 'Messages held for a subscriber that fell behind and replaced by a newer one (the newest rollup of a series, a room\'s state), by channel kind';
+const SLOW_CONSUMERS_HELP = `Times a live feed fell ${SLOW_CONSUMER_PENDING} messages behind its stream, by stream`;
+
+function jetStreamErrors(stats: Stats, op: string): Counter {
+  return stats.counter('pulse_jetstream_errors_total', 'JetStream and KV operations that failed, by operation', { op });
+}
 
 /** What exists before the hub: the pieces presence needs while the hub is still being built. */
 interface Basics {
@@ -84,7 +91,11 @@ export class Hub {
     this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels(), status: this.statuses };
     this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame), (ch) => this.registry.has(ch));
 
-    const coalesced = (kind: string) => this.stats.counter('pulse_coalesced_total', 'Messages held for a subscriber that fell behind and replaced by a newer one (the newest rollup of a series, a room\'s state), by channel kind', { kind });
+    const coalesced = (kind: string) => this.stats.counter('pulse_coalesced_total', COALESCED_HELP, { kind });
+    // Made once per transport: sessions take theirs as they open, and a crowd opening must not pay label lookups.
+    const traffic: Partial<Record<TransportKind, Traffic>> = {};
+    const catchUp = this.stats.histogram('pulse_subscribe_catch_up_seconds', 'Time from a subscribe to its last replayed message sent (history read, waiting its turn included)', [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10]);
+    const replayed = this.stats.counter('pulse_replayed_messages_total', 'History messages replayed to subscribers catching up');
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
     this.replays = new ReplayGate(this.config.limits.replaysPerHub, this.config.limits.replaysPerSession);
     this.sessions = new SessionTable({
@@ -96,13 +107,27 @@ export class Hub {
       limits: this.config.limits,
       onLimit: (kind) => this.countLimit(kind),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
-      onSyncFailure: (ch, err) => this.log.warn('history', `reading ${ch} failed: ${String(err)}`),
+      onSyncFailure: (ch, err) => {
+        this.countJetStreamError('history_read');
+        this.log.warn('history', `reading ${ch} failed: ${String(err)}`);
+      },
+      traffic: (transport) => (traffic[transport] ??= {
+        framesIn: this.stats.counter('pulse_frames_received_total', 'Frames received from clients, by transport', { transport }),
+        bytesIn: this.stats.counter('pulse_received_bytes_total', 'Bytes of client frames received, by transport', { transport }),
+        framesOut: this.stats.counter('pulse_frames_sent_total', 'Frames sent to clients, by transport', { transport }),
+        bytesOut: this.stats.counter('pulse_sent_bytes_total', 'Bytes of frames sent to clients (JSON, before transport framing), by transport', { transport }),
+      }),
+      onCaughtUp: (seconds, messages) => {
+        catchUp.observe(seconds);
+        replayed.inc(messages);
+      },
       onCoalesced: (kind) => coalesced(kind).inc(),
     }, newProcessId());
 
     const publishFailed = this.stats.counter('pulse_rollups_publish_failed_total', 'Rollups JetStream refused through every retry');
     this.publisher = new RollupPublisher(this.js, (series, err) => {
       publishFailed.inc();
+      this.countJetStreamError('rollup_publish');
       this.log.warn('rollup-publish', `rollup of ${series} not stored: ${String(err)}`);
     });
     this.registerGauges();
@@ -114,7 +139,11 @@ export class Hub {
 
   /** One more request, frame or connection refused or ended by a limit (`pulse_limit_hits_total`). */
   countLimit(limit: LimitKind): void {
-    this.stats.counter('pulse_limit_hits_total', 'Requests, frames and connections refused or ended by a limit, by limit', { limit }).inc();
+    this.limitHits(limit).inc();
+  }
+
+  private limitHits(limit: LimitKind): Counter {
+    return this.stats.counter('pulse_limit_hits_total', 'Requests, frames and connections refused or ended by a limit, by limit', { limit });
   }
 
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
@@ -134,7 +163,10 @@ export class Hub {
       graceMs: config.presenceGraceMs,
       countAbove: config.presenceCountAbove,
       maxEntries: config.limits.presenceEntries,
-      onError: (what, err) => log.warn(what, String(err)),
+      onError: (what, err) => {
+        jetStreamErrors(stats, what).inc();
+        log.warn(what, String(err));
+      },
       onTransition: (t) => changes(t.event).inc(),
       // The hub is built after presence: status changes before that have no watcher to reach.
       onStatus: (id, status) => hub?.statuses.changed(id, status),
@@ -146,14 +178,14 @@ export class Hub {
 
   private async startFlows(): Promise<void> {
     const delivered = this.stats.counter('pulse_channel_messages_total', 'Stream messages fanned out to local subscribers');
-    const framesOut = this.stats.counter('pulse_frames_out_total', 'Message frames handed to sessions by the fan-out');
+    const framesOut = this.stats.counter('pulse_fanout_frames_total', 'Message frames handed to sessions by the fan-out');
     this.feeds.push(
       await LiveFeed.start(this.js, ROLLUPS_STREAM, (m) => {
         const ch = RollupChannels.channelOf(m.subject);
         if (!this.registry.has(ch)) return;
         delivered.inc();
         framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data, NEWEST_ROLLUP)));
-      }),
+      }, this.feedEvents(ROLLUPS_STREAM)),
     );
 
     const badRoom = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_rooms' });
@@ -168,17 +200,38 @@ export class Hub {
         if (!this.registry.has(msg.value.ch)) return;
         delivered.inc();
         framesOut.inc(this.registry.publish(msg.value));
-      }),
+      }, this.feedEvents(ROOMS_STREAM)),
+    );
+    this.stats.gauge('pulse_live_feed_pending_messages', 'Messages of a stream its live feed has yet to take: how far behind the fan-out is, by stream', () =>
+      this.feeds.map((f, i) => [{ stream: [ROLLUPS_STREAM, ROOMS_STREAM][i]! }, f.pending]),
     );
     this.typing.start();
 
     await this.startRollups();
   }
 
+  private feedEvents(stream: string): LiveFeedEvents {
+    const slow = this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
+    const missed = this.stats.counter('pulse_nats_heartbeats_missed_total', 'Missed heartbeats of a live feed\'s consumer, by stream', { stream });
+    return {
+      slow: (pending) => {
+        slow.inc();
+        this.log.warn('slow-consumer', `the live feed of ${stream} is ${pending} messages behind: the fan-out is late`);
+      },
+      heartbeatsMissed: () => missed.inc(),
+    };
+  }
+
+  /** One more failed JetStream or KV operation (`pulse_jetstream_errors_total`). */
+  countJetStreamError(op: string): void {
+    jetStreamErrors(this.stats, op).inc();
+  }
+
   private async startRollups(): Promise<void> {
     const samples = this.stats.counter('pulse_samples_total', 'Metric samples counted in the rollups this process stored');
     const dropped = (reason: string) => this.stats.counter('pulse_samples_dropped_total', 'Metric samples not counted in any rollup, by reason', { reason });
     const bad = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_metrics' });
+    for (const reason of ['late', 'future']) dropped(reason);
     const skipped = this.stats.counter('pulse_rollup_skips_total', 'Times a partition skipped windows whose samples had aged out of the samples stream');
     this.rollups = await RollupEngine.start(this.nc, this.sessions.processId, this.publisher, {
       dropped: (reason) => dropped(reason).inc(),
@@ -191,9 +244,15 @@ export class Hub {
         skipped.inc();
         this.log.warn('rollup-skip', `partition ${partition}: windows before ${new Date(until).toISOString()} not stored, their samples aged out of the samples stream`);
       },
-      error: (what, err) => this.log.warn(what, String(err)),
+      error: (what, err) => {
+        this.countJetStreamError(what);
+        this.log.warn(what, String(err));
+      },
     }, { replicas: this.config.jsReplicas });
     this.stats.gauge('pulse_rollup_partitions', 'Partitions of the series space this process rolls up', () => this.rollups?.partitions.length ?? 0);
+    this.stats.gauge('pulse_rollup_partition_owned', 'Partitions of the series space this process rolls up, one series per partition (1 while owned)', () =>
+      (this.rollups?.partitions ?? []).map((p) => [{ partition: String(p) }, 1]),
+    );
   }
 
   private registerGauges(): void {
@@ -203,8 +262,19 @@ export class Hub {
       Object.entries(this.sessions.countsByTransport()).map(([transport, n]) => [{ transport }, n]),
     );
     this.stats.gauge('pulse_nats_connected', '1 while the hub is connected to NATS', () => (this.bus.connected ? 1 : 0));
-    this.stats.gauge('pulse_nats_reconnects', 'Reconnections to NATS since start', () => this.bus.reconnects);
-    this.stats.gauge('pulse_nats_disconnects', 'Losses of the NATS connection since start', () => this.bus.disconnects);
+    // Families counted as things happen start at zero, so a scrape shows them (and rate() works) before the first.
+    for (const kind of ['metrics', 'room']) this.stats.counter('pulse_coalesced_total', COALESCED_HELP, { kind });
+    for (const op of ['history_read', 'rollup_publish']) jetStreamErrors(this.stats, op);
+    for (const limit of LIMIT_KINDS) this.limitHits(limit);
+    for (const stream of [ROLLUPS_STREAM, ROOMS_STREAM]) this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
+    this.stats.counterFrom('pulse_nats_reconnects_total', 'Reconnections to NATS', () => this.bus.reconnects);
+    this.stats.counterFrom('pulse_nats_disconnects_total', 'Losses of the NATS connection', () => this.bus.disconnects);
+    this.stats.gauge('pulse_session_queued_bytes', 'Bytes waiting for clients (unsent, or not yet taken by polls), by transport', () =>
+      Object.entries(this.sessions.backlogByTransport()).map(([transport, b]) => [{ transport }, b.bytes]),
+    );
+    this.stats.gauge('pulse_sessions_behind', 'Sessions whose client is behind, held to the newest rollup and room state, by transport', () =>
+      Object.entries(this.sessions.backlogByTransport()).map(([transport, b]) => [{ transport }, b.behind]),
+    );
     this.stats.gauge('pulse_replays', 'Catch-up reads of subscribes, running and waiting their turn', () => [
       [{ state: 'running' }, this.replays.load.running],
       [{ state: 'waiting' }, this.replays.load.waiting],

@@ -101,7 +101,7 @@ export function withParentDeathSignal(binary: string, args: string[]): [string, 
 
 const SETPRIV = 'setpriv';
 
-function onPath(binary: string): boolean {
+export function onPath(binary: string): boolean {
   const candidates = binary.includes('/') ? [binary] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, binary));
   return candidates.some((file) => {
     try {

@@ -32,7 +32,7 @@ export function sessionCommands(sessions: SessionTable): MiddlewareHandler<AuthE
     }
     const frames = Array.isArray(body) ? body : [body];
     if (frames.length > MAX_COMMANDS_PER_REQUEST) return errorResponse(c, { code: 'too_large', message: `at most ${MAX_COMMANDS_PER_REQUEST} frames per request` });
-    session.receiveFrames(frames);
+    session.receiveFrames(frames, Buffer.byteLength(text));
     return c.json({ ok: true, frames: frames.length }, 202);
   };
 }

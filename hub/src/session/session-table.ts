@@ -134,6 +134,17 @@ export class SessionTable {
     return counts;
   }
 
+  /** Bytes waiting for clients, and the sessions behind (holding coalesced messages back), by transport. */
+  backlogByTransport(): Record<TransportKind, { bytes: number; behind: number }> {
+    const out: Record<TransportKind, { bytes: number; behind: number }> = { ws: { bytes: 0, behind: 0 }, sse: { bytes: 0, behind: 0 }, poll: { bytes: 0, behind: 0 } };
+    for (const s of this.sessions.values()) {
+      const b = out[s.transportKind];
+      b.bytes += s.queuedBytes;
+      if (s.behind()) b.behind++;
+    }
+    return out;
+  }
+
   get size(): number {
     return this.sessions.size;
   }

@@ -13,11 +13,12 @@ import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSource } from '../channels/source.js';
 import type { ChannelPublisher } from '../channels/publisher.js';
 import type { ChannelPresence } from '../presence/channel-presence.js';
-import type { OutgoingFrame, SessionHandle, Transport } from './transport.js';
+import { coalesceAbove, frameBytes, type OutgoingFrame, type SessionHandle, type Transport } from './transport.js';
 import { encodeCursor } from './cursor.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ReplayGate } from './replay-gate.js';
 import type { Limits } from '../config.js';
+import type { Counter } from '../stats/counters.js';
 import { parseClientFrame, readParsedClientFrame, type FrameReading } from './client-frame.js';
 import { canPublish, canSubscribe } from './permissions.js';
 import { Subscription, type SubscriptionSink } from './subscription.js';
@@ -31,24 +32,34 @@ const CATCH_UP_CHECK_MS = 100;
 /** A session refused more frames than its burst within ABUSE_WINDOW_MS is closed, not just refused. */
 const ABUSE_WINDOW_MS = 10_000;
 
-export type LimitKind =
-  | 'frame_size'
-  | 'subscriptions'
-  | 'frame_rate'
-  | 'frame_abuse'
-  | 'publish_rate'
-  | 'publish_abuse'
-  | 'sessions_per_user'
-  | 'poll_sessions_per_ip'
-  | 'connections'
-  | 'idle_session'
-  | 'stalled'
-  | 'presence_entries'
-  | 'body_size'
-  | 'ws_ping';
+export const LIMIT_KINDS = [
+  'frame_size',
+  'subscriptions',
+  'frame_rate',
+  'frame_abuse',
+  'publish_rate',
+  'publish_abuse',
+  'sessions_per_user',
+  'poll_sessions_per_ip',
+  'connections',
+  'idle_session',
+  'stalled',
+  'presence_entries',
+  'body_size',
+  'ws_ping',
+] as const;
+export type LimitKind = (typeof LIMIT_KINDS)[number];
 
 /** Why a sweep ends a session (SessionTable.sweep). */
 export type Overdue = 'idle' | 'stalled';
+
+/** What sessions count of their traffic, one set per transport (`pulse_frames_*_total`, `pulse_*_bytes_total`). */
+export interface Traffic {
+  framesIn: Counter;
+  bytesIn: Counter;
+  framesOut: Counter;
+  bytesOut: Counter;
+}
 
 export interface SessionContext {
   registry: ChannelRegistry;
@@ -63,6 +74,9 @@ export interface SessionContext {
   onClientError(error: PulseError): void;
   onLimit(kind: LimitKind): void;
   onSyncFailure(ch: string, err: unknown): void;
+  traffic(transport: Transport['kind']): Traffic;
+  /** A subscribe's catch-up is over: how long it took from the frame to its last replayed message, and how many it replayed. */
+  onCaughtUp(seconds: number, messages: number): void;
   /** A message held for a client that is behind was replaced by a newer one. */
   onCoalesced(kind: string): void;
 }
@@ -95,6 +109,7 @@ export class Session implements SessionHandle, SubscriptionSink {
   private movedAt: number;
   private closed = false;
   private readonly transport: Transport;
+  private readonly traffic: Traffic;
   /** Subscriptions holding a message until the client catches up; made when the first one holds. */
   private catchingUp: Set<Subscription> | undefined;
 
@@ -108,6 +123,7 @@ export class Session implements SessionHandle, SubscriptionSink {
     readonly presenceDiff = false,
   ) {
     this.transport = connect(this);
+    this.traffic = ctx.traffic(this.transport.kind);
     this.idleSince = this.movedAt = Date.now();
   }
 
@@ -130,8 +146,9 @@ export class Session implements SessionHandle, SubscriptionSink {
     }
   }
 
-  /** Several client frames, parsed already, as `POST /api/sessions/<id>` carries them. */
-  receiveFrames(frames: readonly unknown[]): void {
+  /** Several client frames, parsed already, as `POST /api/sessions/<id>` carries them in a body of `bytes`. */
+  receiveFrames(frames: readonly unknown[], bytes: number): void {
+    this.traffic.bytesIn.inc(bytes);
     for (const f of frames) {
       if (this.closed) return;
       this.take(readParsedClientFrame(f));
@@ -146,10 +163,12 @@ export class Session implements SessionHandle, SubscriptionSink {
   /** One text frame from the client. Never throws; bad input becomes an `error` frame. */
   receive(raw: string): void {
     if (this.closed) return;
+    this.traffic.bytesIn.inc(Buffer.byteLength(raw));
     this.take(parseClientFrame(raw));
   }
 
   private take(reading: FrameReading): void {
+    this.traffic.framesIn.inc();
     // Every frame costs, a malformed one too: it is work for the hub all the same.
     const { framePerSecond, frameBurst } = this.ctx.limits;
     const budget = (this.frames ??= new TokenBucket(framePerSecond, frameBurst, Date.now()));
@@ -261,6 +280,7 @@ export class Session implements SessionHandle, SubscriptionSink {
   }
 
   private async subscribe(frame: SubscribeFrame): Promise<void> {
+    const started = performance.now();
     const parsed = parseChannel(frame.ch);
     if (!parsed.ok) return this.reject(parsed.error, frame.ref, frame.ch);
     const ch = parsed.value;
@@ -308,6 +328,7 @@ export class Session implements SessionHandle, SubscriptionSink {
     this.sendFrame({ type: 'subscribed', ch: ch.ch, seq, recovered, ...(frame.ref !== undefined && { ref: frame.ref }) });
     this.ack(frame.ref);
     sub.goLive(seq, messages);
+    this.ctx.onCaughtUp((performance.now() - started) / 1000, messages.length);
     // Who is here comes right after the channel's own catch-up, then changes follow live.
     if (source.greet) source.greet(ch, sub);
     else this.ctx.presence.greet(ch.ch, sub);
@@ -349,8 +370,13 @@ export class Session implements SessionHandle, SubscriptionSink {
     this.send(frame.type, JSON.stringify(frame));
   }
 
+  /** Bytes waiting for the client (Transport.queuedBytes). */
+  get queuedBytes(): number {
+    return this.transport.queuedBytes();
+  }
+
   behind(): boolean {
-    return this.transport.behind();
+    return this.transport.queuedBytes() > coalesceAbove(this.transport.maxBufferedBytes);
   }
 
   holding(sub: Subscription): void {
@@ -369,7 +395,7 @@ export class Session implements SessionHandle, SubscriptionSink {
   private awaitCatchUp(): void {
     setTimeout(() => {
       if (this.closed) return;
-      if (this.transport.behind()) return this.awaitCatchUp();
+      if (this.behind()) return this.awaitCatchUp();
       const subs = this.catchingUp ?? [];
       this.catchingUp = undefined;
       // A subscription left or replaced meanwhile has nothing more to send.
@@ -384,6 +410,8 @@ export class Session implements SessionHandle, SubscriptionSink {
   /** One frame to the client; a client too far behind is given up on. */
   send(type: ServerFrame['type'], frame: OutgoingFrame): void {
     if (this.closed) return;
+    this.traffic.framesOut.inc();
+    this.traffic.bytesOut.inc(typeof frame === 'string' ? Buffer.byteLength(frame) : frameBytes(frame).length);
     if (!this.transport.send(type, frame)) {
       this.fail({ code: 'overloaded', message: 'the connection fell too far behind; resume with since' });
     }

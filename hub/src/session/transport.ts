@@ -29,12 +29,10 @@ export interface Transport {
    * behind that the session should give up on it.
    */
   send(type: ServerFrame['type'], frame: OutgoingFrame): boolean;
-  /**
-   * Whether the peer is behind: more than `coalesceAbove` of the bound is
-   * waiting for it. The session then holds what can be coalesced instead of
-   * queueing it.
-   */
-  behind(): boolean;
+  /** Bytes waiting for the peer: unsent on the socket, or not yet taken and acknowledged by polls. */
+  queuedBytes(): number;
+  /** The bound on `queuedBytes` past which `send` gives up on the peer. */
+  readonly maxBufferedBytes: number;
   /**
    * Ends the connection, telling the peer why where the transport can. With
    * `abort`, the peer is known not to read: the connection is dropped at once
@@ -52,7 +50,8 @@ export interface Transport {
 }
 
 /**
- * Bytes waiting for a peer past which it counts as behind: a quarter of the
+ * Bytes waiting for a peer past which it counts as behind, and the session
+ * holds what can be coalesced instead of queueing it: a quarter of the
  * bound at which it is given up on, and at most 64 KiB, a few seconds of a
  * busy dashboard, so a viewer on a slow link is sent the newest figures
  * rather than a backlog of old ones.

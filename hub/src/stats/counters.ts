@@ -11,10 +11,31 @@ export class Counter {
   }
 }
 
+/**
+ * A distribution in fixed buckets, as Prometheus histograms are: the count of
+ * observations at or below each bound, their sum and their number.
+ */
+export class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = bounds.map(() => 0);
+  }
+
+  observe(v: number): void {
+    this.sum += v;
+    this.count++;
+    for (let i = 0; i < this.bounds.length; i++) if (v <= this.bounds[i]!) this.counts[i]!++;
+  }
+}
+
 interface Family {
   help: string;
-  type: 'counter' | 'gauge';
+  type: 'counter' | 'gauge' | 'histogram';
   counters: Map<string, Counter>;
+  histograms?: Map<string, { labels: Labels; h: Histogram }>;
   read?: () => Array<[Labels, number]>;
 }
 
@@ -41,6 +62,27 @@ export class Stats {
     };
   }
 
+  /** A counter its owner keeps, read at scrape time. */
+  counterFrom(name: string, help: string, read: () => Array<[Labels, number]> | number): void {
+    this.family(name, help, 'counter').read = () => {
+      const v = read();
+      return typeof v === 'number' ? [[{}, v]] : v;
+    };
+  }
+
+  /** The histogram of one label set, with `bounds` in the metric's unit. */
+  histogram(name: string, help: string, bounds: readonly number[], labels: Labels = {}): Histogram {
+    const family = this.family(name, help, 'histogram');
+    const histograms = (family.histograms ??= new Map());
+    const key = labelText(labels);
+    let entry = histograms.get(key);
+    if (!entry) {
+      entry = { labels, h: new Histogram(bounds) };
+      histograms.set(key, entry);
+    }
+    return entry.h;
+  }
+
   value(name: string, labels: Labels = {}): number {
     const f = this.families.get(name);
     if (!f) return 0;
@@ -52,6 +94,13 @@ export class Stats {
     const out: string[] = [];
     for (const [name, f] of this.families) {
       out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`);
+      if (f.histograms) {
+        for (const { labels, h } of f.histograms.values()) {
+          h.bounds.forEach((le, i) => out.push(`${name}_bucket${labelText({ ...labels, le: String(le) })} ${h.counts[i]}`));
+          out.push(`${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${h.count}`, `${name}_sum${labelText(labels)} ${h.sum}`, `${name}_count${labelText(labels)} ${h.count}`);
+        }
+        continue;
+      }
       const rows: Array<[string, number]> = f.read
         ? f.read().map(([l, v]) => [labelText(l), v])
         : [...f.counters].map(([l, c]) => [l, c.value]);

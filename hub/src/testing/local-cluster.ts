@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, StorageType } from 'nats';
@@ -257,15 +257,4 @@ async function pickPorts(given: Partial<ClusterPorts>): Promise<ClusterPorts> {
     nats: given.nats ?? [await freePort(), await freePort(), await freePort()],
     routes: given.routes ?? [await freePort(), await freePort(), await freePort()],
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }

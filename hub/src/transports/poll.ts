@@ -1,5 +1,5 @@
 import type { PulseError, ServerFrame } from '../protocol/index.js';
-import { coalesceAbove, frameBytes, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
+import { frameBytes, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 
 /** A poll waits at most this long for frames, then answers with none. */
 export const POLL_WAIT_MS = 25_000;
@@ -39,7 +39,7 @@ interface Sent {
 export class PollTransport implements Transport {
   readonly kind = 'poll' as const;
   private queue: Array<Buffer | string> = [];
-  private queuedBytes = 0;
+  private waitingBytes = 0;
   private sent: Sent[] = [];
   private sentBytes = 0;
   private answers = 0;
@@ -52,7 +52,7 @@ export class PollTransport implements Transport {
 
   constructor(
     private readonly session: SessionHandle,
-    private readonly maxBufferedBytes: number,
+    readonly maxBufferedBytes: number,
     /** Called once when the session is over: closed and its last frames taken, or idle too long. */
     private readonly onEnd: () => void,
   ) {
@@ -63,13 +63,13 @@ export class PollTransport implements Transport {
     if (this.ended) return true;
     const frame = frameBytes(outgoing);
     this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    this.waitingBytes += frame.length;
     this.scheduleFlush();
-    return this.queuedBytes + this.sentBytes <= this.maxBufferedBytes;
+    return this.queuedBytes() <= this.maxBufferedBytes;
   }
 
-  behind(): boolean {
-    return this.queuedBytes + this.sentBytes > coalesceAbove(this.maxBufferedBytes);
+  queuedBytes(): number {
+    return this.waitingBytes + this.sentBytes;
   }
 
   close(_error?: PulseError): void {
@@ -125,7 +125,7 @@ export class PollTransport implements Transport {
     this.sentBytes = 0;
     if (lost.length === 0) return;
     this.queue = [...lost.flatMap((s) => s.frames), ...this.queue];
-    this.queuedBytes += lost.reduce((n, s) => n + s.bytes, 0);
+    this.waitingBytes += lost.reduce((n, s) => n + s.bytes, 0);
   }
 
   private scheduleFlush(): void {
@@ -162,7 +162,7 @@ export class PollTransport implements Transport {
     let bytes = 0;
     while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.length <= POLL_ANSWER_MAX_BYTES)) bytes += this.queue[n++]!.length;
     const frames = this.queue.splice(0, n);
-    this.queuedBytes -= bytes;
+    this.waitingBytes -= bytes;
     return frames;
   }
 

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
 import type { SessionTable } from '../session/session-table.js';
-import { coalesceAbove, corkForTick, socketBacklog, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
+import { corkForTick, socketBacklog, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
@@ -37,7 +37,7 @@ export class SseTransport implements Transport {
   constructor(
     private readonly res: ServerResponse,
     private readonly session: SessionHandle,
-    private readonly maxBufferedBytes: number,
+    readonly maxBufferedBytes: number,
   ) {
     res.useChunkedEncodingByDefault = false;
     res.writeHead(200, {
@@ -92,8 +92,8 @@ export class SseTransport implements Transport {
     this.socket.end();
   }
 
-  behind(): boolean {
-    return this.socket.writableLength > coalesceAbove(this.maxBufferedBytes);
+  queuedBytes(): number {
+    return this.socket.writableLength;
   }
 
   backlog(): { queued: number; sent: number } {

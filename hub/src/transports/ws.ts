@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { closeCodeOf, type PulseError, type ServerFrame } from '../protocol/index.js';
-import { coalesceAbove, corkForTick, socketBacklog, type OutgoingFrame, type Transport } from '../session/transport.js';
+import { corkForTick, socketBacklog, type OutgoingFrame, type Transport } from '../session/transport.js';
 import { wsTextFrame } from './ws-frame.js';
 
 /** A session's WebSocket: text frames out, and a shared channel message written as one prebuilt frame. */
@@ -11,7 +11,7 @@ export class WsTransport implements Transport {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly maxBufferedBytes: number,
+    readonly maxBufferedBytes: number,
   ) {
     this.socket = (ws as unknown as { _socket: Socket })._socket;
   }
@@ -30,8 +30,8 @@ export class WsTransport implements Transport {
     return this.ws.bufferedAmount <= this.maxBufferedBytes;
   }
 
-  behind(): boolean {
-    return this.ws.bufferedAmount > coalesceAbove(this.maxBufferedBytes);
+  queuedBytes(): number {
+    return this.ws.bufferedAmount;
   }
 
   backlog(): { queued: number; sent: number } {
