@@ -36,6 +36,7 @@ const env = {
   ...process.env,
   HUB_ALLOW_ANONYMOUS: process.env.HUB_ALLOW_ANONYMOUS ?? '1',
   HUB_DEMO: process.env.HUB_DEMO ?? '1',
+  HUB_OPS_PUBLIC: process.env.HUB_OPS_PUBLIC ?? '1',
 };
 
 hub = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hub/src/main.ts')], {

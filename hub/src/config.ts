@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import type { RoomStateLimits } from './rooms/room-states.js';
@@ -19,6 +19,10 @@ export interface Config {
   /** True when HUB_JWT_SECRET was unset and a random one was made. */
   jwtSecretGenerated: boolean;
   allowAnonymous: boolean;
+  /** Whether everyone may watch `ops:hubs`, or admins only. */
+  opsPublic: boolean;
+  /** This hub among the others, in its figures (`ops:hubs`). */
+  name: string;
   demo: boolean;
   dashboardDir: string;
   rollupsMaxAgeMinutes: number;
@@ -100,6 +104,9 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: secret || randomBytes(32).toString('base64url'),
     jwtSecretGenerated: !secret,
     allowAnonymous: flag(env, 'HUB_ALLOW_ANONYMOUS', false),
+    opsPublic: flag(env, 'HUB_OPS_PUBLIC', false),
+    // The process id tells apart hubs of one machine, the worker index the processes of one hub.
+    name: `${env.HUB_NAME || `${hostname()}/${process.pid}`}${env.HUB_WORKER_INDEX ? `#${env.HUB_WORKER_INDEX}` : ''}`,
     demo: flag(env, 'HUB_DEMO', false),
     dashboardDir: resolve(env.HUB_DASHBOARD_DIR || resolve(PROJECT_ROOT, 'dashboard/build')),
     rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),

@@ -16,6 +16,8 @@ import { RollupEngine } from './rollups/rollup-engine.js';
 import { RoomChannels } from './rooms/room-channels.js';
 import { RoomPublisher } from './rooms/room-publisher.js';
 import { TypingRelay } from './rooms/typing-relay.js';
+import { FiguresSampler } from './ops/figures-sampler.js';
+import { OpsChannels } from './ops/ops-channels.js';
 import { SessionTable } from './session/session-table.js';
 import { LIMIT_KINDS, type LimitKind, type Traffic } from './session/session.js';
 import { newProcessId } from './session/session-id.js';
@@ -67,6 +69,7 @@ export class Hub {
   readonly bus: BusState;
   readonly statuses: StatusChannels;
   private readonly typing: TypingRelay;
+  private readonly ops: OpsChannels;
   private readonly publisher: RollupPublisher;
   private readonly feeds: LiveFeed[] = [];
   private rollups: RollupEngine | undefined;
@@ -88,7 +91,19 @@ export class Hub {
       () => resumeReads.inc(),
     );
     this.statuses = new StatusChannels(this.registry, (id) => this.presence.status(id));
-    this.sources = { metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)), room: this.rooms, page: new PageChannels(), status: this.statuses };
+    const sampler = new FiguresSampler(this.config.name, this.stats, {
+      draining: () => this.sessions.isDraining,
+      natsConnected: () => this.bus.connected,
+      sessions: () => this.sessions.countsByTransport(),
+    });
+    this.ops = new OpsChannels(this.nc, sampler, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame));
+    this.sources = {
+      metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)),
+      room: this.rooms,
+      page: new PageChannels(),
+      status: this.statuses,
+      ops: this.ops,
+    };
     this.typing = new TypingRelay(this.nc, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame), (ch) => this.registry.has(ch));
 
     const coalesced = (kind: string) => this.stats.counter('pulse_coalesced_total', COALESCED_HELP, { kind });
@@ -105,6 +120,7 @@ export class Hub {
       publishers: { room: new RoomPublisher(this.nc, this.js, this.typing) },
       presence: this.presence,
       limits: this.config.limits,
+      policy: { opsPublic: this.config.opsPublic },
       onLimit: (kind) => this.countLimit(kind),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
       onSyncFailure: (ch, err) => {
@@ -206,6 +222,7 @@ export class Hub {
       this.feeds.map((f, i) => [{ stream: [ROLLUPS_STREAM, ROOMS_STREAM][i]! }, f.pending]),
     );
     this.typing.start();
+    this.ops.start();
 
     await this.startRollups();
   }
@@ -298,6 +315,7 @@ export class Hub {
     clearInterval(this.sessionSweepTimer);
     await this.rollups?.stop().catch((err: unknown) => this.log.warn('rollup-handover', String(err)));
     this.typing.stop();
+    this.ops.stop();
     this.sessions.closeAll();
     this.presence.stop();
     await Promise.all(this.feeds.map((f) => f.stop().catch(() => undefined)));

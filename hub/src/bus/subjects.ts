@@ -63,3 +63,6 @@ export const SAMPLES_TICK_SUBJECT = 'pulse.samples.tick';
 export function kvSubject(bucket: string, key: string): string {
   return `$KV.${bucket}.${key}`;
 }
+
+/** Every hub's figures, once a second, for `ops:hubs` on every hub: core NATS, never stored. */
+export const HUB_FIGURES_SUBJECT = 'pulse.ops.hubs';

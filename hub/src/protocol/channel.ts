@@ -1,11 +1,11 @@
 import { fail, ok, type Result } from './errors.js';
 
 /**
- * The contract's kinds, and two extensions: `page`, a presence-only channel
- * for "who is watching this page", and `status`, whether one person is
- * online, watched without joining their channels.
+ * The contract's kinds, and three extensions: `page`, a presence-only channel
+ * for "who is watching this page"; `status`, whether one person is online,
+ * watched without joining their channels; and `ops`, the hubs' own figures.
  */
-export const CHANNEL_KINDS = ['metrics', 'room', 'inbox', 'page', 'status'] as const;
+export const CHANNEL_KINDS = ['metrics', 'room', 'inbox', 'page', 'status', 'ops'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface ChannelName {

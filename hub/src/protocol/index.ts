@@ -8,3 +8,4 @@ export * from './room.js';
 export * from './merge-patch.js';
 export * from './subjects.js';
 export * from './json-depth.js';
+export * from './hub-figures.js';

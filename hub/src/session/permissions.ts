@@ -1,8 +1,17 @@
 import { fail, isAnonymous, ok, type ChannelName, type Result, type User } from '../protocol/index.js';
 
+/** What a deployment decides of the channel table. */
+export interface AccessPolicy {
+  /** Whether everyone may watch the hubs' figures (`ops:`), or admins only (HUB_OPS_PUBLIC). */
+  opsPublic: boolean;
+}
+
 /** Who may subscribe to what: the channel table of docs/protocol.md. */
-export function canSubscribe(user: User, ch: ChannelName): Result<true> {
+export function canSubscribe(user: User, ch: ChannelName, policy: AccessPolicy = { opsPublic: false }): Result<true> {
   switch (ch.kind) {
+    case 'ops':
+      if (user.role === 'admin' || (policy.opsPublic && user.role !== 'service')) return ok(true);
+      return fail('forbidden', 'the hubs\' figures are for admins (HUB_OPS_PUBLIC=1 shows them to everyone)');
     case 'metrics':
     case 'room':
     case 'page':

@@ -20,7 +20,7 @@ import type { ReplayGate } from './replay-gate.js';
 import type { Limits } from '../config.js';
 import type { Counter } from '../stats/counters.js';
 import { parseClientFrame, readParsedClientFrame, type FrameReading } from './client-frame.js';
-import { canPublish, canSubscribe } from './permissions.js';
+import { canPublish, canSubscribe, type AccessPolicy } from './permissions.js';
 import { Subscription, type SubscriptionSink } from './subscription.js';
 
 /** What a catch-up read returns when its session no longer needs it. */
@@ -71,6 +71,7 @@ export interface SessionContext {
   publishers: Partial<Record<ChannelName['kind'], ChannelPublisher>>;
   presence: ChannelPresence;
   limits: Limits;
+  policy: AccessPolicy;
   onClientError(error: PulseError): void;
   onLimit(kind: LimitKind): void;
   onSyncFailure(ch: string, err: unknown): void;
@@ -284,7 +285,7 @@ export class Session implements SessionHandle, SubscriptionSink {
     const parsed = parseChannel(frame.ch);
     if (!parsed.ok) return this.reject(parsed.error, frame.ref, frame.ch);
     const ch = parsed.value;
-    const allowed = canSubscribe(this.user, ch);
+    const allowed = canSubscribe(this.user, ch, this.ctx.policy);
     if (!allowed.ok) return this.reject(allowed.error, frame.ref, ch.ch);
     const source = this.ctx.sources[ch.kind];
     if (!source) return this.reject({ code: 'not_found', message: `${ch.kind} channels are not served by this hub yet` }, frame.ref, ch.ch);

@@ -10,6 +10,9 @@ describe('Stats', () => {
     s.gauge('y', 'Level', () => [[{ t: 'ws' }, 4]]);
     expect(s.render()).toBe('# HELP x_total Things\n# TYPE x_total counter\nx_total{kind="a"} 3\n# HELP y Level\n# TYPE y gauge\ny{t="ws"} 4\n');
     expect(s.value('x_total', { kind: 'a' })).toBe(3);
+    s.counter('x_total', 'Things', { kind: 'b' }).inc(4);
+    expect(s.total('x_total')).toBe(7);
+    expect(s.total('y')).toBe(4);
   });
 
   it('renders a counter read at scrape time and a histogram with cumulative buckets', () => {

@@ -90,6 +90,16 @@ export class Stats {
     return f.counters.get(labelText(labels))?.value ?? 0;
   }
 
+  /** The sum of a counter or gauge over all its label sets. */
+  total(name: string): number {
+    const f = this.families.get(name);
+    if (!f) return 0;
+    if (f.read) return f.read().reduce((n, [, v]) => n + v, 0);
+    let n = 0;
+    for (const c of f.counters.values()) n += c.value;
+    return n;
+  }
+
   render(): string {
     const out: string[] = [];
     for (const [name, f] of this.families) {

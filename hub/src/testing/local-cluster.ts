@@ -179,6 +179,8 @@ function hubNode(name: string, port: number, natsServers: string, o: LocalCluste
           HUB_JWT_SECRET: o.jwtSecret,
           HUB_JS_REPLICAS: '3',
           HUB_ALLOW_ANONYMOUS: '1',
+          HUB_OPS_PUBLIC: '1',
+          HUB_NAME: name,
           // HAProxy notices a failing check within two checks 500 ms apart (deploy/haproxy.cfg).
           HUB_DRAIN_MS: '1500',
           HUB_DEMO: demo ? '1' : '0',
