@@ -54,3 +54,18 @@ for (const [transport, label] of [
     expect(errors).toEqual([]);
   });
 }
+
+test('through the balancer, the Hubs page shows both hubs live, their sessions counted', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${cluster.url}/hubs`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Hubs' })).toBeVisible();
+  for (const hub of ['hub-1', 'hub-2']) {
+    await expect(page.locator(`[data-testid=hub-row][data-hub="${hub}"]`)).toHaveAttribute('data-state', 'serving', { timeout: 15_000 });
+  }
+  await expect(page.getByTestId('hubs-summary')).toContainText('2 hubs serving', { timeout: 5_000 });
+  // This page's own session is one of them.
+  await expect(page.getByTestId('hubs-summary')).not.toContainText(' 0 sessions', { timeout: 5_000 });
+  await expect(page.getByTestId('hubs-summary')).toContainText('32 rollup partitions owned', { timeout: 20_000 });
+  expect(errors).toEqual([]);
+});

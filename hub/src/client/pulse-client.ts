@@ -37,6 +37,8 @@ export interface SubscribeOptions {
   /** Start after this seq: history after it is replayed first. */
   since?: number;
   onSubscribed?: (frame: SubscribedFrame) => void;
+  /** The hub refused the channel (`forbidden`, `not_found`, ...): the subscription stays, and is tried again on the next connection. */
+  onError?: (frame: ErrorFrame) => void;
 }
 
 type MessageHandler = (frame: MessageFrame) => void;
@@ -53,6 +55,7 @@ interface ChannelState {
    */
   delivered: number | undefined;
   onSubscribed?: (frame: SubscribedFrame) => void;
+  onError?: (frame: ErrorFrame) => void;
 }
 
 /** A transport that cannot welcome within this long counts as blocked: the next one is tried. */
@@ -98,7 +101,7 @@ export class PulseClient {
 
   /** Listens to `ch`; returns a function that stops listening. */
   subscribe(ch: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
-    this.channels.set(ch, { handler, position: opts.since, delivered: opts.since, onSubscribed: opts.onSubscribed });
+    this.channels.set(ch, { handler, position: opts.since, delivered: opts.since, onSubscribed: opts.onSubscribed, onError: opts.onError });
     if (this.status.state === 'open') this.current?.send([this.subscribeFrame(ch)]);
     if (this.status.state === 'idle') {
       this.setStatus({ state: 'connecting', transport: undefined, user: this.status.user });
@@ -272,6 +275,8 @@ export class PulseClient {
         if (frame.ref) {
           this.pending.get(frame.ref)?.reject(frame);
           this.pending.delete(frame.ref);
+        } else if (frame.ch) {
+          this.channels.get(frame.ch)?.onError?.(frame);
         }
         return;
       case 'welcome':
