@@ -196,7 +196,7 @@ export class Hub {
     const delivered = this.stats.counter('pulse_channel_messages_total', 'Stream messages fanned out to local subscribers');
     const framesOut = this.stats.counter('pulse_fanout_frames_total', 'Message frames handed to sessions by the fan-out');
     this.feeds.push(
-      await LiveFeed.start(this.js, ROLLUPS_STREAM, (m) => {
+      await LiveFeed.start(this.nc, ROLLUPS_STREAM, (m) => {
         const ch = RollupChannels.channelOf(m.subject);
         if (!this.registry.has(ch)) return;
         delivered.inc();
@@ -206,7 +206,7 @@ export class Hub {
 
     const badRoom = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_rooms' });
     this.feeds.push(
-      await LiveFeed.start(this.js, ROOMS_STREAM, (m) => {
+      await LiveFeed.start(this.nc, ROOMS_STREAM, (m) => {
         const msg = this.rooms.fromStream(m);
         if (!msg.ok) {
           badRoom.inc();
@@ -230,7 +230,12 @@ export class Hub {
   private feedEvents(stream: string): LiveFeedEvents {
     const slow = this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
     const missed = this.stats.counter('pulse_nats_heartbeats_missed_total', 'Missed heartbeats of a live feed\'s consumer, by stream', { stream });
+    const restarted = this.stats.counter('pulse_live_feed_restarts_total', 'Live feeds whose consumer fell silent while their stream went on, restarted from the last message taken, by stream', { stream });
     return {
+      restarted: (from) => {
+        restarted.inc();
+        this.log.warn('live-feed-restart', `the consumer of ${stream} fell silent while the stream went on: a new one reads from ${from}`);
+      },
       slow: (pending) => {
         slow.inc();
         this.log.warn('slow-consumer', `the live feed of ${stream} is ${pending} messages behind: the fan-out is late`);
