@@ -5,6 +5,7 @@ import { capacity, players, publishers, viewers, type ScenarioContext } from './
 import { abuse } from './abuse.js';
 import { stormPair } from './reconnect-storm.js';
 import { presenceLoad } from './presence-load.js';
+import { soak } from './soak.js';
 import { startSystem } from './system.js';
 
 const USAGE = `npm run load -- <scenario> [options]
@@ -21,42 +22,54 @@ scenarios
                ws clients while a bare relay restarts: time until all are back
   presence     --clients viewers of a room timing its messages, quiet, while a
                --crowd joins, and while a dead hub's --crowd members are swept
+  soak         a local cluster (as npm run cluster) for --minutes: --clients
+               viewers (ws, sse, poll) counting every room event, --players,
+               metric samples; a hub or NATS node SIGKILLed every --kill-every
+               seconds and restarted; reports loss, duplicates, reconnect
+               times and memory over time
 
 options
-  --clients N      viewers (default 1000)          --transport ws|sse|poll (default ws)
+  --clients N      viewers (default 1000; soak 300)          --transport ws|sse|poll (default ws)
   --rate R         messages/s, or samples/s per publisher (default 10)
   --seconds S      how long to publish (default 10)  --publishers M (default 4)
-  --series K       metric names (default 20)         --players P (default 100)
+  --series K       metric names (default 20)         --players P (default 100; soak 20)
   --rooms K        rooms for players (default 2)     --samples N (default 50000)
   --hub-workers N  HUB_WORKERS of the hub under test (default 1)
   --load-workers N processes holding the clients (default 2)
   --recovery S     abuse: seconds the hub may take to let go after the attack (default 90)
   --crowd N        presence: clients joining, and members of the hub that dies (default 2000)
+  --minutes M      soak: how long (default 10)     --kill-every S  soak: seconds between faults (default 60)
 
-Starts its own nats-server and hub, prints progress, writes load/results/<scenario>-<time>.json.`;
+Starts its own nats-server and hub (soak: its own cluster), prints progress,
+writes load/results/<scenario>-<time>.json.`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
-    clients: { type: 'string', default: '1000' },
+    clients: { type: 'string' },
     transport: { type: 'string', default: 'ws' },
     rate: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '10' },
     publishers: { type: 'string', default: '4' },
     series: { type: 'string', default: '20' },
-    players: { type: 'string', default: '100' },
+    players: { type: 'string' },
     rooms: { type: 'string', default: '2' },
     samples: { type: 'string', default: '50000' },
     'hub-workers': { type: 'string', default: '1' },
     'load-workers': { type: 'string', default: '2' },
     recovery: { type: 'string', default: '90' },
     crowd: { type: 'string', default: '2000' },
+    minutes: { type: 'string', default: '10' },
+    'kill-every': { type: 'string', default: '60' },
     help: { type: 'boolean', default: false },
   },
 });
 
-function num(name: keyof typeof values, min = 1): number {
-  const n = Number(values[name]);
+/** A numeric option; `fallback` where the option was not given and has no default of its own. */
+function num(name: keyof typeof values, min = 1, fallback?: number): number {
+  const given = values[name];
+  if (given === undefined && fallback !== undefined) return fallback;
+  const n = Number(given);
   if (!Number.isFinite(n) || n < min) {
     console.error(`--${name} must be a number of at least ${min}`);
     process.exit(2);
@@ -76,18 +89,30 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const runners: Record<string, (ctx: ScenarioContext) => Promise<object>> = {
-    viewers: (ctx) => viewers(ctx, { transport, clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds') }),
-    fanout: (ctx) => viewers(ctx, { transport: 'ws', clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds') }),
+    viewers: (ctx) => viewers(ctx, { transport, clients: num('clients', 1, 1000), rate: num('rate', 0.1), seconds: num('seconds') }),
+    fanout: (ctx) => viewers(ctx, { transport: 'ws', clients: num('clients', 1, 1000), rate: num('rate', 0.1), seconds: num('seconds') }),
     publishers: (ctx) => publishers(ctx, { publishers: num('publishers'), rate: num('rate'), series: num('series'), seconds: num('seconds') }),
-    players: (ctx) => players(ctx, { players: num('players'), rooms: num('rooms'), seconds: num('seconds') }),
-    capacity: (ctx) => capacity(ctx, { clients: num('clients'), samplesPerSec: num('samples'), rate: num('rate', 0.1), seconds: num('seconds') }),
-    presence: (ctx) => presenceLoad(ctx, { clients: num('clients'), crowd: num('crowd'), rate: num('rate', 0.1) }),
-    abuse: (ctx) => abuse(ctx, { clients: num('clients'), rate: num('rate', 0.1), seconds: num('seconds'), recoverySeconds: num('recovery', 0) }),
+    players: (ctx) => players(ctx, { players: num('players', 1, 100), rooms: num('rooms'), seconds: num('seconds') }),
+    capacity: (ctx) => capacity(ctx, { clients: num('clients', 1, 1000), samplesPerSec: num('samples'), rate: num('rate', 0.1), seconds: num('seconds') }),
+    presence: (ctx) => presenceLoad(ctx, { clients: num('clients', 1, 1000), crowd: num('crowd'), rate: num('rate', 0.1) }),
+    abuse: (ctx) => abuse(ctx, { clients: num('clients', 1, 1000), rate: num('rate', 0.1), seconds: num('seconds'), recoverySeconds: num('recovery', 0) }),
   };
-  if (scenario === 'storm') {
-    // Its own servers, started and stopped by the scenario on one nats-server.
-    runners.storm = (ctx) => stormPair({ clients: num('clients'), loadWorkers: ctx.loadWorkers, log: ctx.log, progress: ctx.progress });
-  }
+  // These start their own servers: the storm on one nats-server, the soak a whole cluster.
+  const ownServers: Record<string, (ctx: ScenarioContext) => Promise<object>> = {
+    storm: (ctx) => stormPair({ clients: num('clients', 1, 1000), loadWorkers: ctx.loadWorkers, log: ctx.log, progress: ctx.progress }),
+    soak: (ctx) =>
+      soak({
+        minutes: num('minutes', 0.5),
+        viewers: num('clients', 1, 300),
+        players: num('players', 0, 20),
+        rate: num('rate', 0.1),
+        killEvery: num('kill-every', 10),
+        loadWorkers: ctx.loadWorkers,
+        log: ctx.log,
+        progress: ctx.progress,
+      }),
+  };
+  Object.assign(runners, ownServers);
   const run = runners[scenario];
   if (!run) {
     console.error(`unknown scenario "${scenario}"\n\n${USAGE}`);
@@ -100,7 +125,7 @@ async function main(): Promise<void> {
     progress: (line) => (tty ? process.stdout.write(`\r\x1b[2K${line}`) : undefined),
   };
   let result: object;
-  if (scenario === 'storm') {
+  if (scenario in ownServers) {
     result = await run({ ...ctx, sys: undefined as never });
   } else {
     console.log(`starting nats-server and the hub (HUB_WORKERS=${num('hub-workers')})…`);

@@ -83,7 +83,13 @@ export class ClientPool {
       duplicated: reports.reduce((a, r) => a + r.duplicated, 0),
       lost: reports.reduce((a, r) => a + r.lost, 0),
       latency,
+      worst: reports.flatMap((r) => r.worst).slice(0, 20),
     };
+  }
+
+  /** Outages clients reported since the last call: ms from losing their connection to being subscribed again. */
+  async outages(): Promise<number[]> {
+    return (await this.ask({ cmd: 'outages' }, (e) => (e.ev === 'outages' ? e.outages : undefined))).flat();
   }
 
   /** Counting of the clients that come back starts now. */

@@ -48,6 +48,8 @@ export interface ClusterPorts {
 export interface ClusterMember {
   readonly name: string;
   readonly url: string;
+  /** Its process while it runs, for its memory and CPU. */
+  readonly pid: number | undefined;
   /** SIGTERM, and wait until it is gone. */
   stop(): Promise<void>;
   /** SIGKILL, and wait until it is gone. */
@@ -117,6 +119,9 @@ function natsNode(name: string, port: number, routePort: number, routes: string,
   return {
     name,
     url: `nats://127.0.0.1:${port}`,
+    get pid() {
+      return server?.pid;
+    },
     async start() {
       const storeDir = join(o.dir, name);
       mkdirSync(storeDir, { recursive: true });
@@ -165,6 +170,9 @@ function hubNode(name: string, port: number, natsServers: string, o: LocalCluste
   return {
     name,
     url: `http://127.0.0.1:${port}`,
+    get pid() {
+      return hub?.pid;
+    },
     async start() {
       hub = await startServiceProcess({
         name,
@@ -205,6 +213,9 @@ function haproxy(ports: ClusterPorts, o: LocalClusterOptions): ClusterMember {
   return {
     name: 'balancer',
     url,
+    get pid() {
+      return child?.pid;
+    },
     async start() {
       const args = ['-f', resolve(PROJECT_ROOT, 'deploy/haproxy.cfg'), '-db'];
       const [command, argv] = o.ownProcessGroups ? withParentDeathSignal('haproxy', args) : ['haproxy', args];

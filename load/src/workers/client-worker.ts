@@ -1,7 +1,7 @@
 import { Histogram } from '../histogram.js';
 import { clockMs, readProbe } from '../probe.js';
 import type { RunReport, WorkerCommand, WorkerEvent } from './messages.js';
-import { openClient, type ClientHandle } from './targets.js';
+import { openClient, type ClientHandle, type Target } from './targets.js';
 
 /**
  * One load process: holds a share of the clients, checks every message it
@@ -9,6 +9,7 @@ import { openClient, type ClientHandle } from './targets.js';
  * Started by the load tool with child_process.fork; talks over IPC.
  */
 interface ClientState {
+  target: Target;
   handle: ClientHandle;
   open: boolean;
   received: number;
@@ -19,6 +20,7 @@ interface ClientState {
 }
 
 const clients: ClientState[] = [];
+let outages: number[] = [];
 /** A client not connected and subscribed by then counts as failed, so one stuck connection cannot hold up the run. */
 const CONNECT_TIMEOUT_MS = 20_000;
 let run = -1;
@@ -36,7 +38,7 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
   const progress = setInterval(() => send({ ev: 'progress', connected, failed }), 500);
   const one = () =>
     new Promise<void>((done) => {
-      const state: ClientState = { handle: undefined as unknown as ClientHandle, open: false, received: 0, duplicated: 0, lastIndex: -1, back: false };
+      const state: ClientState = { target: c.target, handle: undefined as unknown as ClientHandle, open: false, received: 0, duplicated: 0, lastIndex: -1, back: false };
       let settled = false;
       const settle = () => {
         if (!settled) {
@@ -74,8 +76,9 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
           state.open = false;
           settle();
         },
-        resubscribed: () => {
+        resubscribed: (outageMs) => {
           state.back = true;
+          if (outageMs !== undefined) outages.push(outageMs);
         },
       });
       clients.push(state);
@@ -100,7 +103,12 @@ function report(expected: number): RunReport {
     duplicated += s.duplicated;
     lost += Math.max(0, expected - (s.received - s.duplicated));
   }
-  return { clients: clients.length, delivered, duplicated, lost, latency: latency.toSparse() };
+  const worst = clients
+    .filter((s) => s.duplicated > 0 || s.received - s.duplicated < expected)
+    .sort((a, b) => a.received - a.duplicated - (b.received - b.duplicated) || b.duplicated - a.duplicated)
+    .slice(0, 20)
+    .map((s) => ({ target: s.target, received: s.received, duplicated: s.duplicated, lastIndex: s.lastIndex, open: s.open }));
+  return { clients: clients.length, delivered, duplicated, lost, latency: latency.toSparse(), worst };
 }
 
 process.on('message', (m: WorkerCommand) => {
@@ -125,6 +133,10 @@ process.on('message', (m: WorkerCommand) => {
       return;
     case 'count-back':
       send({ ev: 'back', back: clients.filter((s) => s.back).length, clients: clients.length });
+      return;
+    case 'outages':
+      send({ ev: 'outages', outages });
+      outages = [];
       return;
     case 'close':
       for (const s of clients) s.handle.close();

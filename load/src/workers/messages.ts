@@ -10,6 +10,8 @@ export type WorkerCommand =
   /** From now on, count the clients that come back (reconnected and subscribed again). */
   | { cmd: 'mark' }
   | { cmd: 'count-back' }
+  /** The outages clients reported since the last ask (ms from losing their connection to being subscribed again). */
+  | { cmd: 'outages' }
   | { cmd: 'close' };
 
 export interface RunReport {
@@ -20,6 +22,8 @@ export interface RunReport {
   /** Expected per client minus unique received per client, summed (disconnected clients count whole). */
   lost: number;
   latency: { buckets: Array<[number, number]>; max: number };
+  /** The clients that missed or repeated messages, worst first (at most 20), to tell where a loss came from. */
+  worst: Array<{ target: Target; received: number; duplicated: number; lastIndex: number; open: boolean }>;
 }
 
 /** Worker to parent. */
@@ -27,4 +31,5 @@ export type WorkerEvent =
   | { ev: 'progress'; connected: number; failed: number }
   | { ev: 'connected'; connected: number; failed: number; firstError?: string }
   | { ev: 'report'; report: RunReport }
-  | { ev: 'back'; back: number; clients: number };
+  | { ev: 'back'; back: number; clients: number }
+  | { ev: 'outages'; outages: number[] };

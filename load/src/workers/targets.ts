@@ -1,10 +1,22 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 import { PRESENCE_DIFF_PARAM } from '@pulse/hub/protocol';
-import { backoffDelay, PulseClient, type WebSocketLike } from '@pulse/hub/client';
+import { EventSource } from 'eventsource';
+import { backoffDelay, PulseClient, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 
 /** The kinds of client the load tool speaks: Pulse on each transport, and the two baselines. */
-export const TARGETS = ['pulse-ws', 'pulse-sse', 'pulse-poll', 'pulse-player', 'pulse-client', 'bare-ws', 'bare-ws-reconnecting', 'socketio'] as const;
+export const TARGETS = [
+  'pulse-ws',
+  'pulse-sse',
+  'pulse-poll',
+  'pulse-player',
+  'pulse-client',
+  'pulse-client-sse',
+  'pulse-client-poll',
+  'bare-ws',
+  'bare-ws-reconnecting',
+  'socketio',
+] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface ClientHandle {
@@ -17,8 +29,8 @@ export interface ClientEvents {
   payload(text: string): void;
   failed(reason: string): void;
   closed(): void;
-  /** A client that reconnects by itself is connected and subscribed again. */
-  resubscribed?(): void;
+  /** A client that reconnects by itself is connected and subscribed again, `outageMs` after it lost its connection where it knows. */
+  resubscribed?(outageMs?: number): void;
 }
 
 /** Opens one client of the given kind. `url` is the server's base URL (http://host:port). */
@@ -33,7 +45,11 @@ export function openClient(target: Target, url: string, ch: string, on: ClientEv
     case 'pulse-player':
       return pulsePlayer(url, ch, on);
     case 'pulse-client':
-      return pulseClient(url, ch, on);
+      return pulseClient(url, ch, on, 'ws');
+    case 'pulse-client-sse':
+      return pulseClient(url, ch, on, 'sse');
+    case 'pulse-client-poll':
+      return pulseClient(url, ch, on, 'poll');
     case 'bare-ws':
       return bareWs(url, on);
     case 'bare-ws-reconnecting':
@@ -62,13 +78,26 @@ function pulseWs(url: string, ch: string, on: ClientEvents): ClientHandle {
   return { close: () => ws.terminate() };
 }
 
-/** The client library over WebSocket, reconnecting and resuming by itself as an application's would. */
-function pulseClient(url: string, ch: string, on: ClientEvents): ClientHandle {
-  const client = new PulseClient({ url, transports: ['ws'], webSocket: (u) => new WebSocket(u, { perMessageDeflate: false }) as unknown as WebSocketLike });
+/** The client library on one transport, reconnecting and resuming by itself as an application's would. */
+function pulseClient(url: string, ch: string, on: ClientEvents, transport: 'ws' | 'sse' | 'poll'): ClientHandle {
+  const client = new PulseClient({
+    url,
+    transports: [transport],
+    webSocket: (u) => new WebSocket(u, { perMessageDeflate: false }) as unknown as WebSocketLike,
+    eventSource: (u) => new EventSource(u) as unknown as EventSourceLike,
+  });
   let subscribed = false;
+  let downSince: number | undefined;
+  client.onStatus((s) => {
+    if (s.state !== 'open' && subscribed) downSince ??= Date.now();
+  });
   client.subscribe(ch, (f) => on.payload(JSON.stringify(f.data)), {
     onSubscribed: () => {
-      if (subscribed) return on.resubscribed?.();
+      if (subscribed) {
+        on.resubscribed?.(downSince === undefined ? undefined : Date.now() - downSince);
+        downSince = undefined;
+        return;
+      }
       subscribed = true;
       on.ready();
     },
