@@ -1,11 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capacity, players, publishers, viewers, type ScenarioContext } from './scenarios.js';
 import { abuse } from './abuse.js';
 import { stormPair } from './reconnect-storm.js';
 import { presenceLoad } from './presence-load.js';
-import { soak } from './soak.js';
+import { soak, type SoakResult } from './soak.js';
+import { REPORTED_SOAK_MINUTES, soakSection, writeSoakSection } from './soak-report.js';
 import { startSystem } from './system.js';
 
 const USAGE = `npm run load -- <scenario> [options]
@@ -39,9 +40,12 @@ options
   --recovery S     abuse: seconds the hub may take to let go after the attack (default 90)
   --crowd N        presence: clients joining, and members of the hub that dies (default 2000)
   --minutes M      soak: how long (default 10)     --kill-every S  soak: seconds between faults (default 60)
+  --report FILE    soak: write the report's soak section from a results file, running nothing
 
 Starts its own nats-server and hub (soak: its own cluster), prints progress,
 writes load/results/<scenario>-<time>.json.`;
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -61,6 +65,7 @@ const { positionals, values } = parseArgs({
     crowd: { type: 'string', default: '2000' },
     minutes: { type: 'string', default: '10' },
     'kill-every': { type: 'string', default: '60' },
+    report: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -82,6 +87,12 @@ async function main(): Promise<void> {
   if (values.help || !scenario) {
     console.log(USAGE);
     process.exit(scenario ? 0 : 2);
+  }
+  if (scenario === 'soak' && values.report) {
+    const result = JSON.parse(readFileSync(values.report, 'utf8')) as SoakResult;
+    writeSoakSection(ROOT, soakSection(result, statSync(values.report).mtime, `npm run load -- soak --minutes ${result.minutes}`));
+    console.log('report: the soak section of docs/benchmarks.md');
+    return;
   }
   const transport = values.transport as 'ws' | 'sse' | 'poll';
   if (!['ws', 'sse', 'poll'].includes(transport)) {
@@ -142,6 +153,10 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify(result, null, 2));
   ctx.log(JSON.stringify(result, null, 2));
   ctx.log(`results: ${file}`);
+  if (scenario === 'soak' && (result as SoakResult).minutes >= REPORTED_SOAK_MINUTES) {
+    writeSoakSection(ROOT, soakSection(result as SoakResult, new Date(), `npm run load -- ${process.argv.slice(2).join(' ')}`));
+    ctx.log('report: the soak section of docs/benchmarks.md');
+  }
   const r = result as { lost?: number; duplicated?: number };
   if ((r.lost ?? 0) > 0 || (r.duplicated ?? 0) > 0) process.exitCode = 1;
 }

@@ -87,8 +87,8 @@ export class ClientPool {
     };
   }
 
-  /** Outages clients reported since the last call: ms from losing their connection to being subscribed again. */
-  async outages(): Promise<number[]> {
+  /** Outages clients reported since the last call: their kind, and ms from losing their connection to being subscribed again. */
+  async outages(): Promise<Array<[Target, number]>> {
     return (await this.ask({ cmd: 'outages' }, (e) => (e.ev === 'outages' ? e.outages : undefined))).flat();
   }
 

@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { P99_LIMIT_MS, type Measurement, type Step } from './measure.js';
 import type { CapacityResult } from './scenarios.js';
 import type { IngestResult } from './ingest.js';
 import { ingestSection } from './ingest-report.js';
 import type { StormPair } from './reconnect-storm.js';
+import { keptSoakSection } from './soak-report.js';
 
 /** Min and max, over the repeated runs, of one ratio (run i of one server against run i of the other). */
 export type Spread = [number, number] | null;
@@ -217,6 +218,8 @@ export interface ReportInput {
 /** docs/benchmarks.md and its chart, from a full run. */
 export function writeReport(root: string, r: ReportInput): void {
   writeFileSync(`${root}docs/benchmarks.svg`, chart(r.results));
+  // The soak runs on its own (npm run load -- soak): its section is carried over as it is.
+  const soak = existsSync(`${root}docs/benchmarks.md`) ? keptSoakSection(readFileSync(`${root}docs/benchmarks.md`, 'utf8')) : '';
   const h = r.summary.headline;
   const md = `# Benchmarks
 
@@ -278,7 +281,7 @@ Measured, per run: the rate that failed after the best one, why it failed, and w
 
 ${limits(r.results)}
 `;
-  writeFileSync(`${root}docs/benchmarks.md`, md);
+  writeFileSync(`${root}docs/benchmarks.md`, soak ? `${md.trimEnd()}\n\n${soak}\n` : md);
 }
 
 /**

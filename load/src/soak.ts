@@ -21,6 +21,7 @@ const DOWN_MS = 5_000;
 const SETTLE_MS = 20_000;
 const MEMORY_EVERY_MS = 10_000;
 const VIEWER_TARGETS: readonly Target[] = ['pulse-client', 'pulse-client-sse', 'pulse-client-poll'];
+const TRANSPORT_OF: Partial<Record<Target, string>> = { 'pulse-client': 'ws', 'pulse-client-sse': 'sse', 'pulse-client-poll': 'poll' };
 
 export interface SoakOptions {
   minutes: number;
@@ -37,12 +38,20 @@ export interface SoakOptions {
   progress(line: string): void;
 }
 
+interface Outages {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 export interface SoakResult {
   scenario: 'soak';
   minutes: number;
   viewers: number;
   players: number;
   rate: number;
+  killEvery: number;
   published: number;
   /** Publishes JetStream did not acknowledge at first and that were sent again (the same message id, stored once). */
   republished: number;
@@ -51,8 +60,9 @@ export interface SoakResult {
   /** Clients that missed or repeated messages, worst first: their transport and where they stood. */
   worst: Array<{ target: string; received: number; duplicated: number; lastIndex: number; open: boolean }>;
   faults: Array<{ at: number; kind: 'kill'; member: string; downSeconds: number }>;
-  /** From a client losing its connection to its channel subscribed again. */
-  reconnectMs: { count: number; p50: number; p99: number; max: number };
+  /** From a client losing its connection to its channel subscribed again: all, and by transport. */
+  reconnectMs: Outages;
+  reconnectMsByTransport?: Record<string, Outages>;
   latencyMs: { p50: number; p99: number; max: number };
   inputs: { sent: number; acked: number; refused: number };
   metricSamples: number;
@@ -113,21 +123,29 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     sampleMemory();
     const report = await pool.report(published);
     const outages = new Histogram();
-    for (const ms of await pool.outages()) outages.record(ms);
+    const byTarget = new Map<Target, Histogram>();
+    for (const [target, ms] of await pool.outages()) {
+      outages.record(ms);
+      if (!byTarget.has(target)) byTarget.set(target, new Histogram());
+      byTarget.get(target)!.record(ms);
+    }
     const round = (n: number) => Math.round(n);
+    const summary = (h: Histogram): Outages => ({ count: h.total, p50: round(h.quantile(0.5)), p99: round(h.quantile(0.99)), max: round(h.max) });
     return {
       scenario: 'soak',
       minutes: o.minutes,
       viewers: o.viewers,
       players: o.players,
       rate: o.rate,
+      killEvery: o.killEvery,
       published,
       republished,
       lost: report.lost,
       duplicated: report.duplicated,
       worst: report.worst,
       faults,
-      reconnectMs: { count: outages.total, p50: round(outages.quantile(0.5)), p99: round(outages.quantile(0.99)), max: round(outages.max) },
+      reconnectMs: summary(outages),
+      reconnectMsByTransport: Object.fromEntries([...byTarget].map(([target, h]) => [TRANSPORT_OF[target] ?? target, summary(h)])),
       latencyMs: { p50: round(report.latency.quantile(0.5)), p99: round(report.latency.quantile(0.99)), max: round(report.latency.max) },
       inputs: players.counts(),
       metricSamples,

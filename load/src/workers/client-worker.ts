@@ -20,7 +20,7 @@ interface ClientState {
 }
 
 const clients: ClientState[] = [];
-let outages: number[] = [];
+let outages: Array<[Target, number]> = [];
 /** A client not connected and subscribed by then counts as failed, so one stuck connection cannot hold up the run. */
 const CONNECT_TIMEOUT_MS = 20_000;
 let run = -1;
@@ -78,7 +78,7 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
         },
         resubscribed: (outageMs) => {
           state.back = true;
-          if (outageMs !== undefined) outages.push(outageMs);
+          if (outageMs !== undefined) outages.push([c.target, outageMs]);
         },
       });
       clients.push(state);

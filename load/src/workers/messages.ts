@@ -32,4 +32,4 @@ export type WorkerEvent =
   | { ev: 'connected'; connected: number; failed: number; firstError?: string }
   | { ev: 'report'; report: RunReport }
   | { ev: 'back'; back: number; clients: number }
-  | { ev: 'outages'; outages: number[] };
+  | { ev: 'outages'; outages: Array<[Target, number]> };
