@@ -159,3 +159,45 @@ describe('HUB_WORKERS=2 behind one port', () => {
     expect(forwarded).toBeGreaterThan(0);
   });
 });
+
+describe('a forwarded poll when NATS dies under it', () => {
+  let nats: TestNats;
+  const hubs: HubProcess[] = [];
+  beforeAll(async () => {
+    nats = await startTestNats();
+    for (let i = 0; i < 2; i++) hubs.push(await startHubProcess(nats.url));
+  });
+  afterAll(async () => {
+    await Promise.allSettled(hubs.map((h) => h.stop()));
+    await nats?.stop();
+  });
+
+  it('is answered overloaded at once, not after its wait, and the session resumes from its cursor once NATS is back', async () => {
+    const ch = `room:${uniqueName('rr_natsdeath')}`;
+    const [owner, other] = hubs as [HubProcess, HubProcess];
+    const opened = (await (await fetch(`${owner.url}/api/poll?ch=${encodeURIComponent(ch)}`)).json()) as { session: string; cursor: string };
+    // Take the subscription's own frames, so the forwarded poll below waits at its owner.
+    let cursor = opened.cursor;
+    for (let i = 0; i < 5; i++) {
+      const a = (await (await fetch(`${owner.url}/api/poll?session=${encodeURIComponent(opened.session)}&cursor=${encodeURIComponent(cursor)}&wait=1000`)).json()) as { cursor: string; frames: unknown[] };
+      cursor = a.cursor;
+      if (a.frames.length === 0) break;
+    }
+    const forwarded = fetch(`${other.url}/api/poll?session=${encodeURIComponent(opened.session)}&cursor=${encodeURIComponent(cursor)}`);
+    await sleep(500);
+    const port = Number(new URL(nats.url).port);
+    await nats.kill();
+    const killedAt = Date.now();
+    const res = await forwarded;
+    // Its answer cannot come back without NATS: the client is told now, not after the forwarded wait (5 s) or the request's timeout.
+    expect(Date.now() - killedAt).toBeLessThan(3_000);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+
+    nats = await startTestNats({ port, dir: nats.dir });
+    await eventually(async () => ((await fetch(`${other.url}/healthz`)).ok ? true : undefined), 20_000, 250);
+    const resumed = await TestPollClient.connect(other.url, [], { cursor });
+    await resumed.next((f) => f.type === 'subscribed' && f.ch === ch);
+    await resumed.close();
+  }, 60_000);
+});

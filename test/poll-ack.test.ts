@@ -64,3 +64,28 @@ describe('long-poll cursor as an acknowledgement', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
   });
 });
+
+describe('long-poll wait', () => {
+  it('answers an idle poll with no frames after the wait it asks for', async () => {
+    let answer = await poll(`ch=metrics:${uniqueName('test.pollwait')}`);
+    const s = encodeURIComponent(answer.session);
+    // The subscription's own frames (subscribed, presence) go first; then nothing is left to take.
+    for (let i = 0; i < 5; i++) {
+      const started = Date.now();
+      answer = await poll(`session=${s}&cursor=${encodeURIComponent(answer.cursor)}&wait=1000`);
+      if (answer.frames.length > 0) continue;
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(900);
+      expect(waited).toBeLessThan(5_000);
+      return;
+    }
+    throw new Error(`no empty answer in 5 polls; the last held ${JSON.stringify(answer.frames)}`);
+  });
+
+  it.each(['999', '25001', 'soon', '-1', '1e4'])('answers wait=%s with 400', async (wait) => {
+    const first = await poll(`ch=metrics:${uniqueName('test.pollwait')}`);
+    const res = await fetch(`${sys.hub.url}/api/poll?session=${encodeURIComponent(first.session)}&cursor=${encodeURIComponent(first.cursor)}&wait=${wait}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error.message).toContain('wait');
+  });
+});

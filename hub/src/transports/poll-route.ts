@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../protocol/index.js';
 import { decodeCursor } from '../session/cursor.js';
 import type { Session } from '../session/session.js';
 import type { SessionTable } from '../session/session-table.js';
-import { PollTransport } from './poll.js';
+import { POLL_MIN_WAIT_MS, POLL_WAIT_MS, PollTransport } from './poll.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
 import { ownsSession } from './session-owner.js';
 
@@ -21,6 +21,8 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
     const id = c.req.query('session');
     let transport: PollTransport | undefined;
     let acknowledged: number | undefined;
+    const wait = waitOf(c.req.query('wait'));
+    if (!wait.ok) return errorResponse(c, wait.error);
     if (id) {
       const session = sessions.get(id);
       transport = polls.get(id);
@@ -52,7 +54,7 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
       polls.set(session.id, transport!);
       session.subscribeAll(request.value.channels, request.value.cursor);
     }
-    const answer = await transport!.poll(c.req.raw.signal, acknowledged);
+    const answer = await transport!.poll(c.req.raw.signal, acknowledged, wait.value);
     return c.body(answer.body, 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   };
 }
@@ -66,4 +68,12 @@ function acknowledgement(text: string | undefined, transport: PollTransport): Re
   if (answer === undefined) return fail('bad_request', 'this cursor is not from a poll answer: pass the cursor of the last answer received');
   if (!transport.knows(answer)) return fail('bad_request', 'this cursor is ahead of the session: pass the cursor of the last answer received');
   return ok(answer);
+}
+
+/** How long this poll may wait for frames: `wait` in ms, from POLL_MIN_WAIT_MS to POLL_WAIT_MS (the default). */
+function waitOf(text: string | undefined): Result<number> {
+  if (text === undefined) return ok(POLL_WAIT_MS);
+  const ms = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+  if (!(ms >= POLL_MIN_WAIT_MS && ms <= POLL_WAIT_MS)) return fail('bad_request', `wait must be a whole number of ms from ${POLL_MIN_WAIT_MS} to ${POLL_WAIT_MS}`);
+  return ok(ms);
 }

@@ -1,8 +1,10 @@
 import type { PulseError, ServerFrame } from '../protocol/index.js';
 import { frameBytes, type OutgoingFrame, type SessionHandle, type Transport } from '../session/transport.js';
 
-/** A poll waits at most this long for frames, then answers with none. */
+/** A poll waits at most this long for frames, then answers with none, unless it asks for less (`wait`). */
 export const POLL_WAIT_MS = 25_000;
+/** The shortest `wait` a poll may ask for: shorter would only make idle clients spin. */
+export const POLL_MIN_WAIT_MS = 1_000;
 /**
  * The most frame bytes one answer carries (one frame more when a single frame
  * is larger). The rest waits for the next poll, which is answered at once. It
@@ -84,11 +86,11 @@ export class PollTransport implements Transport {
 
   /**
    * One poll: answered at once when frames wait, else when some arrive or
-   * after POLL_WAIT_MS. A newer poll answers an older one still waiting.
+   * after `waitMs`. A newer poll answers an older one still waiting.
    * `acknowledged` is the number of the last answer the client received,
    * undefined when its poll carried no cursor.
    */
-  poll(signal: AbortSignal, acknowledged?: number): Promise<PollAnswer> {
+  poll(signal: AbortSignal, acknowledged?: number, waitMs = POLL_WAIT_MS): Promise<PollAnswer> {
     this.answer();
     this.acknowledge(acknowledged ?? this.answers);
     clearTimeout(this.idleTimer);
@@ -98,7 +100,7 @@ export class PollTransport implements Transport {
         this.answer();
         return;
       }
-      this.waitTimer = setTimeout(() => this.answer(), POLL_WAIT_MS);
+      this.waitTimer = setTimeout(() => this.answer(), waitMs);
       // A client that went away leaves its frames queued for its next poll.
       signal.addEventListener('abort', () => {
         if (this.waiter !== resolve) return;
