@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PulseClient, type ClientStatus, type WebSocketLike } from '@pulse/hub/client';
-import type { MessageFrame } from '@pulse/hub/protocol';
-import { startHubProcess } from '@pulse/hub/testing';
+import { roomSubject, type ErrorFrame, type MessageFrame } from '@pulse/hub/protocol';
+import { startHubProcess, startTestNats, TEST_PASSWORDS } from '@pulse/hub/testing';
+import { connect } from 'nats';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
 import { metricsSubject } from '@pulse/hub/protocol';
 
@@ -48,4 +49,37 @@ describe('PulseClient', () => {
     expect(states.at(-1)).toBe('closed');
     expect(seqs).toEqual(history.messages.map((m) => m.seq));
   });
+
+  it('asks again for a channel refused for now, on the same connection, and gets what is published once it is served', async () => {
+    const room = uniqueName('client_retry');
+    const ch = `room:${room}`;
+    const client = new PulseClient({ url: sys.hub.url, webSocket: nodeWebSocket });
+    client.subscribe(`metrics:${uniqueName('test.keepopen')}`, () => undefined);
+    await eventually(() => (client.status.state === 'open' ? true : undefined));
+    const port = Number(new URL(sys.nats.url).port);
+    // With NATS gone the hub cannot read the room's history: the subscribe is refused, overloaded.
+    await sys.nats.kill();
+    const errors: ErrorFrame[] = [];
+    const seqs: number[] = [];
+    client.subscribe(ch, (m) => seqs.push(m.seq!), { onError: (e) => errors.push(e) });
+    await eventually(() => (errors.length > 0 ? true : undefined), 20_000);
+    expect(errors[0]!.code).toBe('overloaded');
+    sys.nats = await startTestNats({ port, dir: sys.nats.dir });
+    await sys.service.close();
+    sys.service = await connect({ servers: sys.nats.url, user: 'service', pass: TEST_PASSWORDS.service });
+    const game = await connect({ servers: sys.nats.url, user: 'game', pass: TEST_PASSWORDS.game });
+    try {
+      // The client asks again by itself; what is published after that reaches it on the connection it never left.
+      await eventually(async () => {
+        game.publish(roomSubject(room, 'events'), JSON.stringify({ at: Date.now() }));
+        await game.flush();
+        return seqs.length > 0 ? true : undefined;
+      }, 40_000, 1_000);
+      expect(client.status.state).toBe('open');
+    } finally {
+      await game.close();
+      client.close();
+    }
+  }, 60_000);
 });
+

@@ -85,11 +85,17 @@ function viewer(ch: string, transport: TransportKind) {
   const statuses: Array<ClientStatus & { at: number }> = [];
   const state = { subscribed: false };
   client.onStatus((s) => statuses.push({ ...s, at: Date.now() }));
-  client.subscribe(ch, (m: MessageFrame) => seqs.push(m.seq!), { onSubscribed: () => (state.subscribed = true) });
+  const refusals: string[] = [];
+  client.subscribe(ch, (m: MessageFrame) => seqs.push(m.seq!), {
+    onSubscribed: () => (state.subscribed = true),
+    onError: (e) => refusals.push(`${new Date().toISOString().slice(17, 23)} ${e.code}`),
+  });
   return {
     client,
+    transport,
     seqs,
     statuses,
+    refusals,
     get subscribed() {
       return state.subscribed;
     },
@@ -116,6 +122,14 @@ async function allReplicasCurrent(): Promise<true | undefined> {
   } finally {
     await nc.close();
   }
+}
+
+/** Which viewers have not reached `seq`, with their transport, last seq and recent statuses: what a failure needs to say. */
+function describeLagging(viewers: Array<ReturnType<typeof viewer>>, seq: number): string {
+  return viewers
+    .filter((v) => !(v.seqs.at(-1)! >= seq))
+    .map((v) => `${v.transport} at ${v.seqs.at(-1)} [${v.statuses.slice(-4).map((s) => `${new Date(s.at).toISOString().slice(17, 23)} ${s.state}${s.error ? ` ${s.error.code}` : ''}`).join(', ')}]${v.refusals.length ? ` refused ${v.refusals.slice(-3).join(', ')}` : ''}`)
+    .join('; ');
 }
 
 /** Every viewer got every stored seq from its first on, once and in order. */
@@ -207,7 +221,9 @@ describe('a cluster of three NATS nodes and two hubs behind HAProxy', () => {
       const mark = pub.sent + 5;
       await eventually(() => (pub.sent >= mark ? true : undefined), 60_000);
       const latest = (await allStored(ch, 0)).at(-1)!;
-      await eventually(() => (viewers.every((v) => v.seqs.at(-1)! >= latest) ? true : undefined), 20_000);
+      await eventually(() => (viewers.every((v) => v.seqs.at(-1)! >= latest) ? true : undefined), 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}: after node ${node.url} came back, seq ${latest} missing at ${describeLagging(viewers, latest)}`);
+      });
       await eventually(() => (direct.every((d) => d.frames.some((f) => f.type === 'message' && (f as MessageFrame).seq! >= latest)) ? true : undefined), 20_000);
     }
     await pub.stop();

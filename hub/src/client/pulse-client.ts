@@ -1,4 +1,4 @@
-import type { ClientFrame, ErrorFrame, MessageFrame, Ref, ServerFrame, SubscribedFrame, TransportKind, User } from '../protocol/index.js';
+import { isTransient, type ClientFrame, type ErrorFrame, type MessageFrame, type Ref, type ServerFrame, type SubscribedFrame, type TransportKind, type User } from '../protocol/index.js';
 import type { AnyPresenceFrame } from './channel-members.js';
 import { backoffDelay } from './backoff.js';
 import type { Connection, Connector } from './connections/connection.js';
@@ -37,7 +37,11 @@ export interface SubscribeOptions {
   /** Start after this seq: history after it is replayed first. */
   since?: number;
   onSubscribed?: (frame: SubscribedFrame) => void;
-  /** The hub refused the channel (`forbidden`, `not_found`, ...): the subscription stays, and is tried again on the next connection. */
+  /**
+   * The hub refused the channel. The subscription stays: a refusal for now
+   * (`overloaded`, `rate_limited`: see isTransient) is asked again after a
+   * backoff, any other on the next connection.
+   */
   onError?: (frame: ErrorFrame) => void;
 }
 
@@ -56,6 +60,9 @@ interface ChannelState {
   delivered: number | undefined;
   onSubscribed?: (frame: SubscribedFrame) => void;
   onError?: (frame: ErrorFrame) => void;
+  /** Refusals for now in a row, and the subscribe that asks again after the last one. */
+  refusals: number;
+  retry?: ReturnType<typeof setTimeout>;
 }
 
 /** A transport that cannot welcome within this long counts as blocked: the next one is tried. */
@@ -101,14 +108,17 @@ export class PulseClient {
 
   /** Listens to `ch`; returns a function that stops listening. */
   subscribe(ch: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
-    this.channels.set(ch, { handler, position: opts.since, delivered: opts.since, onSubscribed: opts.onSubscribed, onError: opts.onError });
+    clearTimeout(this.channels.get(ch)?.retry);
+    this.channels.set(ch, { handler, position: opts.since, delivered: opts.since, onSubscribed: opts.onSubscribed, onError: opts.onError, refusals: 0 });
     if (this.status.state === 'open') this.current?.send([this.subscribeFrame(ch)]);
     if (this.status.state === 'idle') {
       this.setStatus({ state: 'connecting', transport: undefined, user: this.status.user });
       this.open(0);
     }
     return () => {
-      if (this.channels.get(ch)?.handler !== handler) return;
+      const state = this.channels.get(ch);
+      if (state?.handler !== handler) return;
+      clearTimeout(state.retry);
       this.channels.delete(ch);
       if (this.status.state === 'open') this.current?.send([{ type: 'unsubscribe', ch }]);
     };
@@ -144,6 +154,7 @@ export class PulseClient {
     clearTimeout(this.retryTimer);
     clearTimeout(this.upgradeTimer);
     clearInterval(this.pingTimer);
+    for (const state of this.channels.values()) clearTimeout(state.retry);
     this.probe?.close();
     this.current?.close();
     this.setStatus({ state: 'closed', transport: undefined, user: this.status.user });
@@ -207,6 +218,7 @@ export class PulseClient {
     this.failures = 0;
     this.lastHeard = Date.now();
     this.setStatus({ state: 'open', transport: conn.kind, user });
+    for (const state of this.channels.values()) clearTimeout(state.retry);
     conn.send([...this.channels.keys()].map((ch) => this.subscribeFrame(ch)));
     // Closed after the new one has asked to resume: positions only move forward, so nothing is lost in between.
     if (previous) {
@@ -246,6 +258,7 @@ export class PulseClient {
       case 'subscribed': {
         const state = this.channels.get(frame.ch);
         if (!state) return;
+        state.refusals = 0;
         if (state.position === undefined) state.position = frame.seq;
         state.onSubscribed?.(frame);
         return;
@@ -276,13 +289,23 @@ export class PulseClient {
           this.pending.get(frame.ref)?.reject(frame);
           this.pending.delete(frame.ref);
         } else if (frame.ch) {
-          this.channels.get(frame.ch)?.onError?.(frame);
+          const state = this.channels.get(frame.ch);
+          state?.onError?.(frame);
+          if (state && isTransient(frame.code)) this.subscribeLater(frame.ch, state);
         }
         return;
       case 'welcome':
       case 'pong':
         return;
     }
+  }
+
+  /** Asks for a channel refused for now again after a backoff, on the connection open by then; a new connection asks anyway. */
+  private subscribeLater(ch: string, state: ChannelState): void {
+    clearTimeout(state.retry);
+    state.retry = setTimeout(() => {
+      if (this.channels.get(ch) === state && this.status.state === 'open') this.current?.send([this.subscribeFrame(ch)]);
+    }, backoffDelay(state.refusals++));
   }
 
   private subscribeFrame(ch: string): ClientFrame {

@@ -17,6 +17,17 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
+ * Codes that refuse for now, not for good: the same request, or the same
+ * subscribe, may succeed after a backoff (history unavailable while a NATS
+ * node restarts, a rate spent, a hub stopping).
+ */
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set(['overloaded', 'rate_limited', 'going_away']);
+
+export function isTransient(code: ErrorCode): boolean {
+  return TRANSIENT_CODES.has(code);
+}
+
+/**
  * An SSE or poll session that ended on this hub is answered `not_found` with
  * 410 Gone rather than 404: the client then opens a new session with its
  * cursor instead of trying the old one again.
