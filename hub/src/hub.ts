@@ -3,7 +3,8 @@ import type { ChannelKind, PulseError, TransportKind } from './protocol/index.js
 import { BusState } from './bus/connect.js';
 import { LiveFeed, SLOW_CONSUMER_PENDING, type LiveFeedEvents } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
-import { ROLLUPS_STREAM, ROOMS_STREAM, ensureStreams } from './bus/streams.js';
+import { setUpStreams } from './bus/jetstream-setup.js';
+import { ROLLUPS_STREAM, ROOMS_STREAM } from './bus/streams.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
 import { PageChannels } from './channels/page-channels.js';
@@ -164,11 +165,11 @@ export class Hub {
 
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
     let hub: Hub | undefined;
-    const jsm = await nc.jetstreamManager();
-    await ensureStreams(jsm, { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes, replicas: config.jsReplicas });
+    const log = new ThrottledLog(LOG_INTERVAL_MS);
+    const sizing = { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes, replicas: config.jsReplicas };
+    const jsm = await setUpStreams(nc, sizing, (err) => log.warn('jetstream', `waiting for JetStream to accept the streams at R${config.jsReplicas}: ${String(err)}`));
     const stats = new Stats();
     const registry = new ChannelRegistry();
-    const log = new ThrottledLog(LOG_INTERVAL_MS);
     const changes = (event: string) => stats.counter('pulse_presence_changes_total', 'Joins and leaves derived from the presence bucket, by event', { event });
     const presence = await Presence.start({
       nc,

@@ -6,5 +6,5 @@ export { TestSseClient, TestPollClient } from './stream-clients.js';
 export { FrameQueue } from './frame-queue.js';
 export { testToken, TEST_JWT_SECRET } from './tokens.js';
 export { HostileClients, maskedText, type HostileTally, type AttackKind } from './hostile-clients.js';
-export { startLocalCluster, type LocalCluster, type ClusterMember } from './local-cluster.js';
+export { hubNode, natsNodes, pickPorts, startLocalCluster, type LocalCluster, type ClusterMember } from './local-cluster.js';
 export { lintMetrics, prometheusTool, startPrometheus, type TestPrometheus } from './prometheus.js';

@@ -72,11 +72,9 @@ const READY_TIMEOUT_MS = 30_000;
 
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const ports = await pickPorts(o.ports ?? {});
-  const routes = `[${ports.routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')}]`;
-  const natsServers = ports.nats.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  const { nats, natsServers } = natsNodes(ports, o);
   const started: ClusterMember[] = [];
   try {
-    const nats = ports.nats.map((port, i) => natsNode(`nats-${i + 1}`, port, ports.routes[i]!, routes, o));
     for (const n of nats) started.push(n);
     await Promise.all(nats.map(async (n) => {
       await n.start();
@@ -112,6 +110,15 @@ async function stopAll(members: ClusterMember[]): Promise<void> {
   await Promise.allSettled(byKind('balancer').map((m) => m.stop()));
   await Promise.allSettled(byKind('hub').map((m) => m.stop()));
   await Promise.allSettled(byKind('nats').map((m) => m.stop()));
+}
+
+/** The three NATS nodes of a cluster, not started, and the server list clients connect to. */
+export function natsNodes(ports: ClusterPorts, o: LocalClusterOptions): { nats: ClusterMember[]; natsServers: string } {
+  const routes = `[${ports.routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')}]`;
+  return {
+    nats: ports.nats.map((port, i) => natsNode(`nats-${i + 1}`, port, ports.routes[i]!, routes, o)),
+    natsServers: ports.nats.map((p) => `nats://127.0.0.1:${p}`).join(','),
+  };
 }
 
 function natsNode(name: string, port: number, routePort: number, routes: string, o: LocalClusterOptions): ClusterMember {
@@ -165,7 +172,8 @@ async function jetStreamReady(servers: string, password: string): Promise<void> 
   }
 }
 
-function hubNode(name: string, port: number, natsServers: string, o: LocalClusterOptions, demo: boolean): ClusterMember {
+/** A hub of the cluster, not started. */
+export function hubNode(name: string, port: number, natsServers: string, o: LocalClusterOptions, demo: boolean): ClusterMember {
   let hub: ServiceProcess | undefined;
   return {
     name,
@@ -263,7 +271,7 @@ async function untilHealthy(url: string): Promise<void> {
   throw new Error(`${url} did not answer 200 within ${READY_TIMEOUT_MS} ms`);
 }
 
-async function pickPorts(given: Partial<ClusterPorts>): Promise<ClusterPorts> {
+export async function pickPorts(given: Partial<ClusterPorts>): Promise<ClusterPorts> {
   return {
     balancer: given.balancer ?? (await freePort()),
     hubs: given.hubs ?? [await freePort(), await freePort()],
