@@ -41,6 +41,7 @@ describe('request bodies', () => {
   it.each([
     ['session commands', () => `/api/sessions/${session}`, 256 * 1024],
     ['login', () => '/api/login', 4 * 1024],
+    ['ingest', () => '/api/ingest', 1024 * 1024],
     ['a route that does not exist', () => '/api/nothing-here', 16 * 1024],
   ])('refuses a chunked body over the limit of %s with 413 while it is still arriving', async (_, path, limit) => {
     const { status, sentWhenAnswered } = await chunkedPost(path(), 8 * 1024 * 1024);

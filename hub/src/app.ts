@@ -15,6 +15,7 @@ import { SseKeepalive, sseRoute } from './transports/sse.js';
 import { pollRoute } from './transports/poll-route.js';
 import { sessionCommands } from './http/session-commands.js';
 import { SessionForwarding } from './http/session-forwarding.js';
+import { ingestRoutes } from './http/ingest-api.js';
 import { loginRoute } from './http/login.js';
 import { originGuard } from './http/origins.js';
 import { requestBodyLimit } from './http/body-limit.js';
@@ -45,6 +46,7 @@ export function createApp(hub: Hub) {
   app.get('/api/poll', auth, forwarding.route((c) => c.req.query('session')), pollRoute(hub.sessions, streamLimits));
   app.post('/api/sessions/:id', auth, forwarding.route((c) => c.req.param('id')), sessionCommands(hub.sessions));
   app.route('/api/presence', presenceRoutes(hub, identity));
+  app.route('/api/ingest', ingestRoutes(hub, identity, hub.samples));
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));
   app.route('/', dashboardRoutes(hub.config.dashboardDir));

@@ -19,6 +19,8 @@ export interface Config {
   /** True when HUB_JWT_SECRET was unset and a random one was made. */
   jwtSecretGenerated: boolean;
   allowAnonymous: boolean;
+  /** `POST /api/ingest` without a service or admin token. */
+  anonymousIngest: boolean;
   /** Whether everyone may watch `ops:hubs`, or admins only. */
   opsPublic: boolean;
   /** This hub among the others, in its figures (`ops:hubs`). */
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: secret || randomBytes(32).toString('base64url'),
     jwtSecretGenerated: !secret,
     allowAnonymous: flag(env, 'HUB_ALLOW_ANONYMOUS', false),
+    anonymousIngest: flag(env, 'HUB_ANONYMOUS_INGEST', false),
     opsPublic: flag(env, 'HUB_OPS_PUBLIC', false),
     // The process id tells apart hubs of one machine, the worker index the processes of one hub.
     name: `${env.HUB_NAME || `${hostname()}/${process.pid}`}${env.HUB_WORKER_INDEX ? `#${env.HUB_WORKER_INDEX}` : ''}`,

@@ -4,6 +4,8 @@ import { BusState } from './bus/connect.js';
 import { LiveFeed, SLOW_CONSUMER_PENDING, type LiveFeedEvents } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
 import { setUpStreams } from './bus/jetstream-setup.js';
+import { InfluxSubscription } from './ingest/influx-subscription.js';
+import { SampleWriter } from './ingest/sample-writer.js';
 import { ROLLUPS_STREAM, ROOMS_STREAM } from './bus/streams.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
@@ -69,6 +71,9 @@ export class Hub {
   readonly rooms: RoomChannels;
   readonly bus: BusState;
   readonly statuses: StatusChannels;
+  /** Where ingest (HTTP, ingest.influx) stores its samples. */
+  readonly samples: SampleWriter;
+  private influx: InfluxSubscription | undefined;
   private readonly typing: TypingRelay;
   private readonly ops: OpsChannels;
   private readonly publisher: RollupPublisher;
@@ -81,6 +86,7 @@ export class Hub {
   private constructor(b: Basics) {
     ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence } = b);
     this.js = this.nc.jetstream();
+    this.samples = new SampleWriter(this.js);
     this.bus = new BusState(this.nc);
     const evicted = (reason: string) => this.stats.counter('pulse_room_states_evicted_total', 'Room states dropped from memory, by reason', { reason });
     const resumeReads = this.stats.counter('pulse_room_resume_reads_total', 'Reads of room history for subscribes with since that recent messages in memory could not answer');
@@ -224,6 +230,17 @@ export class Hub {
     );
     this.typing.start();
     this.ops.start();
+    for (const format of ['line', 'json', 'influx'] as const) this.countIngest(format, 0, 0, 0);
+    this.influx = InfluxSubscription.start(this.nc, this.samples, {
+      read: ({ taken, refused, restamped, firstRefusal }) => {
+        this.countIngest('influx', taken, refused, restamped);
+        if (firstRefusal) this.log.warn('bad-influx', `${refused} line(s) of an ingest.influx message refused; the first: ${firstRefusal.slice(0, 200)}`);
+      },
+      failed: (err) => {
+        this.countJetStreamError('ingest');
+        this.log.warn('ingest', `an ingest.influx message was not stored: ${String(err)}`);
+      },
+    });
 
     await this.startRollups();
   }
@@ -243,6 +260,13 @@ export class Hub {
       },
       heartbeatsMissed: () => missed.inc(),
     };
+  }
+
+  /** What one ingest request or message came to (`pulse_ingest_*`), by format: `line` and `json` over HTTP, `influx` over NATS. */
+  countIngest(format: 'line' | 'json' | 'influx', taken: number, refused: number, restamped: number): void {
+    this.stats.counter('pulse_ingest_samples_total', 'Samples ingest stored, by format', { format }).inc(taken);
+    this.stats.counter('pulse_ingest_refused_total', 'Lines and samples ingest refused, by format', { format }).inc(refused);
+    this.stats.counter('pulse_ingest_restamped_total', 'Ingested samples stamped outside the open window, counted in the window they arrived in', { format }).inc(restamped);
   }
 
   /** One more failed JetStream or KV operation (`pulse_jetstream_errors_total`). */
@@ -322,6 +346,7 @@ export class Hub {
     await this.rollups?.stop().catch((err: unknown) => this.log.warn('rollup-handover', String(err)));
     this.typing.stop();
     this.ops.stop();
+    this.influx?.stop();
     this.sessions.closeAll();
     this.presence.stop();
     await Promise.all(this.feeds.map((f) => f.stop().catch(() => undefined)));

@@ -3,10 +3,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { MAX_COMMAND_BODY_BYTES } from './session-commands.js';
 import { errorResponse } from './errors.js';
 
+/** A batch of line protocol or JSON samples: NATS's own message limit, so HTTP and ingest.influx take the same batches. */
+export const MAX_INGEST_BODY_BYTES = 1024 * 1024;
+
 /** A POST route's body limit, by path prefix; the longest matching prefix wins. */
 const ROUTE_LIMITS: ReadonlyArray<[prefix: string, bytes: number]> = [
   ['/api/sessions/', MAX_COMMAND_BODY_BYTES],
   ['/api/login', 4 * 1024],
+  ['/api/ingest', MAX_INGEST_BODY_BYTES],
 ];
 /** Any other POST, including routes added later that do not say. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;

@@ -34,6 +34,15 @@ export function parseMetricPayload(subjectSeries: string, payload: string, now: 
   return ok(samples);
 }
 
+/** One sample of `POST /api/ingest`'s JSON: `{"series","value","ts"?,"tags"?}`; the series may carry tags itself. */
+export function readIngestSample(item: unknown, now: number): Result<Sample> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return fail('bad_request', 'each sample must be {"series","value","ts"?,"tags"?}');
+  const series = (item as Record<string, unknown>).series;
+  if (typeof series !== 'string' || series === '') return fail('bad_request', 'series must be a non-empty string');
+  const base = splitSeries(series);
+  return readSample(base.name, base.tags, item, now);
+}
+
 function readSample(name: string, subjectTags: Tags, item: unknown, now: number): Result<Sample> {
   if (typeof item === 'number') return finite(item) ? sample(name, subjectTags, item, now) : fail('bad_request', 'value must be a finite number');
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
