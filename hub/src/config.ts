@@ -21,6 +21,8 @@ export interface Config {
   allowAnonymous: boolean;
   /** `POST /api/ingest` without a service or admin token. */
   anonymousIngest: boolean;
+  /** Balancers whose `X-Forwarded-For` names the client (see clientAddress). */
+  trustedProxies: ReadonlySet<string>;
   /** Whether everyone may watch `ops:hubs`, or admins only. */
   opsPublic: boolean;
   /** This hub among the others, in its figures (`ops:hubs`). */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecretGenerated: !secret,
     allowAnonymous: flag(env, 'HUB_ALLOW_ANONYMOUS', false),
     anonymousIngest: flag(env, 'HUB_ANONYMOUS_INGEST', false),
+    trustedProxies: new Set((env.HUB_TRUSTED_PROXIES ?? '').split(',').map((a) => a.trim()).filter(Boolean)),
     opsPublic: flag(env, 'HUB_OPS_PUBLIC', false),
     // The process id tells apart hubs of one machine, the worker index the processes of one hub.
     name: `${env.HUB_NAME || `${hostname()}/${process.pid}`}${env.HUB_WORKER_INDEX ? `#${env.HUB_WORKER_INDEX}` : ''}`,

@@ -80,7 +80,14 @@ export interface SoakResult {
 export async function soak(o: SoakOptions): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), 'pulse-soak-'));
   o.log('starting the cluster: three nats-servers, two hubs, HAProxy…');
-  const cluster = await startLocalCluster({ dir, passwords: TEST_PASSWORDS, jwtSecret: TEST_JWT_SECRET, demo: true });
+  const cluster = await startLocalCluster({
+    dir,
+    passwords: TEST_PASSWORDS,
+    jwtSecret: TEST_JWT_SECRET,
+    demo: true,
+    // Every simulated viewer comes from this machine's one address.
+    hubEnv: { HUB_MAX_POLL_SESSIONS_PER_IP: '1000000' },
+  });
   const pool = ClientPool.start(o.loadWorkers);
   const stopping: Array<() => Promise<unknown>> = [];
   try {

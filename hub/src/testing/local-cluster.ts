@@ -196,6 +196,8 @@ export function hubNode(name: string, port: number, natsServers: string, o: Loca
           HUB_JS_REPLICAS: '3',
           HUB_ALLOW_ANONYMOUS: '1',
           HUB_OPS_PUBLIC: '1',
+          // HAProxy, on loopback here, says who each client is (deploy/haproxy.cfg).
+          HUB_TRUSTED_PROXIES: '127.0.0.1',
           HUB_NAME: name,
           // HAProxy notices a failing check within two checks 500 ms apart (deploy/haproxy.cfg).
           HUB_DRAIN_MS: '1500',

@@ -8,13 +8,15 @@ import type { SessionTable } from '../session/session-table.js';
 import { POLL_MIN_WAIT_MS, POLL_WAIT_MS, PollTransport } from './poll.js';
 import { readStreamRequest, type StreamLimits } from './stream-request.js';
 import { ownsSession } from './session-owner.js';
+import { clientAddress } from '../http/client-address.js';
 
 /**
  * `GET /api/poll`: without `session`, opens a poll session (resuming from
  * `cursor` where given) and answers at once with its welcome; with it, waits
  * for that session's next frames.
  */
-export function pollRoute(sessions: SessionTable, limits: StreamLimits): MiddlewareHandler<AuthEnv> {
+/** `trustedProxies`: balancers whose `X-Forwarded-For` names the client counted against the per-address bound. */
+export function pollRoute(sessions: SessionTable, limits: StreamLimits, trustedProxies: ReadonlySet<string>): MiddlewareHandler<AuthEnv> {
   const polls = new Map<string, PollTransport>();
 
   return async (c) => {
@@ -38,8 +40,7 @@ export function pollRoute(sessions: SessionTable, limits: StreamLimits): Middlew
     } else {
       const request = readStreamRequest(c, limits.maxChannels);
       if (!request.ok) return errorResponse(c, request.error);
-      // The peer as this process sees it: behind a proxy, the proxy's address (docs/protocol.md).
-      const pollAddress = c.env.incoming?.socket?.remoteAddress ?? 'unknown';
+      const pollAddress = clientAddress(c.env.incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), trustedProxies);
       const refused = sessions.admit(c.get('user'), pollAddress);
       if (refused) return errorResponse(c, refused);
       const session: Session = sessions.open(
