@@ -103,6 +103,10 @@ describe('two hubs behind a round-robin balancer', () => {
     const served = new Set(d.balancer.served.slice(before));
     expect(served.size).toBe(2);
     expect(await forwardedAnswers(d.hubs.map((h) => h.url))).toBeGreaterThan(0);
+    // Nothing of an answered request stays behind: the hubs hold no forwarded request once the client is gone.
+    const waiting = async () =>
+      Promise.all(d.hubs.map(async (h) => Number(/^pulse_session_requests_waiting (\d+)$/m.exec(await (await fetch(`${h.url}/metrics`)).text())?.[1])));
+    expect(await eventually(async () => ((await waiting()).every((n) => n === 0) ? true : undefined), 10_000, 200)).toBe(true);
   });
 
   it('answers 410 when the hub holding a poll session dies, and the client resumes on the other losing nothing', async () => {

@@ -43,6 +43,7 @@ export function createApp(hub: Hub) {
     forwarded: (outcome) => forwarded(outcome).inc(),
     failed: (err) => hub.log.warn('session-forwarding', `answering a forwarded request failed: ${String(err)}`),
   });
+  hub.stats.gauge('pulse_session_requests_waiting', 'Requests this process forwarded that wait for the answer of the process holding the session', () => forwarding.waitingCount);
   app.get('/api/poll', auth, forwarding.route((c) => c.req.query('session')), pollRoute(hub.sessions, streamLimits, hub.config.trustedProxies));
   app.post('/api/sessions/:id', auth, forwarding.route((c) => c.req.param('id')), sessionCommands(hub.sessions));
   app.route('/api/presence', presenceRoutes(hub, identity));

@@ -53,8 +53,8 @@ export class SessionForwarding {
   private subscription: Subscription | undefined;
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
-  /** Rejects when this process's NATS connection drops; a new one is armed for each drop. */
-  private disconnected = connectionDrop();
+  /** How to fail each request waiting for an answer, when this process's NATS connection drops. */
+  private readonly waiting = new Set<(err: Error) => void>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -75,10 +75,12 @@ export class SessionForwarding {
       const headers = [...c.req.raw.headers].filter(([name]) => !NOT_FORWARDED.has(name));
       const request: Carried = { method: c.req.method, url: shortWait(c.req.url), headers, body };
       const waiting = { over: false };
+      let failWaiting: ((err: Error) => void) | undefined;
       try {
         const pending = this.nc.request(sessionRequestsSubject(owner), this.encoder.encode(JSON.stringify(request)), { timeout: FORWARD_TIMEOUT_MS });
         pending.catch(() => undefined);
-        const reply = await Promise.race([pending, this.disconnected.promise, this.untilGone(owner, waiting)]);
+        const dropped = new Promise<never>((_, reject) => this.waiting.add((failWaiting = reject)));
+        const reply = await Promise.race([pending, dropped, this.untilGone(owner, waiting)]);
         const answer = JSON.parse(this.decoder.decode(reply.data)) as Carried;
         this.events.forwarded('answered');
         return new Response(answer.body, { status: answer.status, headers: answer.headers });
@@ -91,6 +93,7 @@ export class SessionForwarding {
         return errorResponse(c, { code: 'overloaded', message: 'the hub process holding this session did not answer; open a new session with your cursor' });
       } finally {
         waiting.over = true;
+        if (failWaiting) this.waiting.delete(failWaiting);
       }
     };
   }
@@ -138,6 +141,11 @@ export class SessionForwarding {
     });
   }
 
+  /** Forwarded requests waiting for their owner's answer now. */
+  get waitingCount(): number {
+    return this.waiting.size;
+  }
+
   stop(): void {
     this.subscription?.unsubscribe();
   }
@@ -146,18 +154,11 @@ export class SessionForwarding {
   private async watchConnection(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type !== 'disconnect') continue;
-      const dropped = this.disconnected;
-      this.disconnected = connectionDrop();
-      dropped.reject(new Error('NATS connection lost'));
+      const err = new Error('NATS connection lost');
+      for (const fail of this.waiting) fail(err);
+      this.waiting.clear();
     }
   }
-}
-
-function connectionDrop(): { promise: Promise<never>; reject: (err: Error) => void } {
-  let reject!: (err: Error) => void;
-  const promise = new Promise<never>((_, r) => (reject = r));
-  promise.catch(() => undefined);
-  return { promise, reject };
 }
 
 /** The URL with its poll `wait` at most FORWARDED_POLL_WAIT_MS; a command's URL has none and keeps it that way. */
