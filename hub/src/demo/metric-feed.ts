@@ -1,10 +1,10 @@
-import { connect, type NatsConnection } from 'nats';
-import { metricsSubject } from '../protocol/index.js';
+import { MetricsPublisher } from '../publisher/index.js';
 
 /**
  * A believable service publishing its metrics over NATS as the `service`
- * user, the way a real one would: request latency per route with a long tail
- * and occasional spikes, request rate, error rate, CPU per host, queue depth.
+ * user, the way a real one would, through the publisher library: request
+ * latency per route with a long tail and occasional spikes, request rate,
+ * error rate, CPU per host, queue depth.
  */
 export interface DemoFeedOptions {
   servers: string;
@@ -18,25 +18,19 @@ const BASE_LATENCY_MS: Record<(typeof ROUTES)[number], number> = { users: 18, or
 
 export class DemoMetricFeed {
   private timer: NodeJS.Timeout | undefined;
-  private readonly encoder = new TextEncoder();
   private queue = 40;
   private spikeUntil = 0;
   private readonly cpu: Record<string, number> = { web1: 35, web2: 45, web3: 25 };
 
   private constructor(
-    private readonly nc: NatsConnection,
+    private readonly metrics: MetricsPublisher,
     private readonly tickMs: number,
   ) {}
 
   static async start(opts: DemoFeedOptions): Promise<DemoMetricFeed> {
-    const nc = await connect({
-      servers: opts.servers.split(','),
-      user: 'service',
-      pass: opts.password,
-      name: 'pulse-demo-feed',
-      maxReconnectAttempts: -1,
-    });
-    const feed = new DemoMetricFeed(nc, opts.tickMs ?? 250);
+    const tickMs = opts.tickMs ?? 250;
+    const metrics = await MetricsPublisher.connect({ servers: opts.servers.split(','), pass: opts.password, name: 'pulse-demo-feed', flushMs: tickMs });
+    const feed = new DemoMetricFeed(metrics, tickMs);
     feed.timer = setInterval(() => feed.tick(), feed.tickMs);
     return feed;
   }
@@ -52,33 +46,28 @@ export class DemoMetricFeed {
     for (const route of ROUTES) {
       const n = Math.round((20 + Math.random() * 10) * (route === 'search' ? 2 : 1) * perTick * 4);
       requests += n;
-      const samples: number[] = [];
-      for (let i = 0; i < n; i++) samples.push(round(latency(BASE_LATENCY_MS[route], spiking)));
-      errors += samples.filter((ms) => ms > 400 || Math.random() < 0.004).length;
-      this.send(`http.latency_ms,route=${route}`, samples);
+      for (let i = 0; i < n; i++) {
+        const ms = round(latency(BASE_LATENCY_MS[route], spiking));
+        if (ms > 400 || Math.random() < 0.004) errors++;
+        this.metrics.timing('http.latency_ms', ms, { route });
+      }
     }
-    const rate = requests / perTick;
-    this.send('http.requests_per_s', [round(rate)]);
-    this.send('http.error_rate_pct', [round((100 * errors) / Math.max(1, requests))]);
+    this.metrics.gauge('http.requests_per_s', round(requests / perTick));
+    this.metrics.gauge('http.error_rate_pct', round((100 * errors) / Math.max(1, requests)));
 
     for (const host of HOSTS) {
       const target = spiking ? 85 : host === 'web2' ? 50 : 35;
       this.cpu[host] = clamp(this.cpu[host]! + (target - this.cpu[host]!) * 0.1 + gaussian() * 3, 1, 100);
-      this.send(`cpu.usage_pct,host=${host}`, [round(this.cpu[host]!)]);
+      this.metrics.gauge('cpu.usage_pct', round(this.cpu[host]!), { host });
     }
 
     this.queue = Math.max(0, this.queue + (spiking ? 8 : -2) + gaussian() * 4);
-    this.send('queue.depth,queue=emails', [Math.round(this.queue)]);
-  }
-
-  private send(series: string, values: number[]): void {
-    if (values.length === 0) return;
-    this.nc.publish(metricsSubject(series), this.encoder.encode(JSON.stringify(values)));
+    this.metrics.gauge('queue.depth', Math.round(this.queue), { queue: 'emails' });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.nc.drain().catch(() => undefined);
+    await this.metrics.close().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,1 @@
+export { MetricsPublisher, type PublisherOptions, type PublisherStats } from './metrics-publisher.js';
