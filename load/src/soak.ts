@@ -129,6 +129,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     await sleep(SETTLE_MS);
     sampleMemory();
     const report = await pool.report(published);
+    if (report.lost > 0) o.log(await whereLost(cluster, `room:${room}`));
     const outages = new Histogram();
     const byTarget = new Map<Target, Histogram>();
     for (const [target, ms] of await pool.outages()) {
@@ -267,3 +268,22 @@ async function startPlayers(url: string, count: number) {
     },
   };
 }
+
+/** What a loss needs to be explained: the newest stored events, and each hub's view of its live feeds. */
+async function whereLost(cluster: LocalCluster, ch: string): Promise<string> {
+  const lines: string[] = [];
+  try {
+    const res = await fetch(`${cluster.url}/api/history?${new URLSearchParams({ ch, limit: '5' })}`);
+    const stored = ((await res.json()) as { messages: Array<{ seq: number; data: unknown }> }).messages;
+    lines.push(`newest stored: ${stored.map((m) => `seq ${m.seq} ${JSON.stringify(m.data).slice(0, 80)}`).join('; ')}`);
+  } catch (err) {
+    lines.push(`history unavailable: ${String(err)}`);
+  }
+  for (const hub of cluster.hubs) {
+    const text = await (await fetch(`${hub.url}/metrics`)).text().catch(() => '');
+    const figures = text.split('\n').filter((l) => /^pulse_(live_feed_pending_messages|live_feed_restarts_total|channel_messages_total|sessions\{)/.test(l));
+    lines.push(`${hub.name}: ${figures.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
