@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as tcpConnect } from 'node:net';
-import type { MessageFrame, Rollup } from '@pulse/hub/protocol';
+import type { ChannelList, MessageFrame, Rollup } from '@pulse/hub/protocol';
 import { TEST_PASSWORDS, testToken } from '@pulse/hub/testing';
 import { eventually, uniqueName, useSystem } from './helpers.js';
 
@@ -112,6 +112,32 @@ describe('POST /api/ingest with JSON', () => {
     ['no sample taken', '[{"series":"a","value":"1"}]'],
   ])('answers 400 for %s', async (_what, text) => {
     expect(await ingest(text, 'application/json')).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
+  });
+});
+
+describe('GET /api/channels as a series browser', () => {
+  it('finds series by name prefix and tags, with their newest rollup', async () => {
+    const m = uniqueName('browse');
+    const { status } = await ingest(`${m}.net,host=a,dc=x rx=1,tx=2\n${m}.net,host=b,dc=x rx=3\n${m}.disk,host=a used=4`);
+    expect(status).toBe(200);
+    await rolledUp(`${m}.net.rx`, 2);
+    await rolledUp(`${m}.disk.used`, 1);
+    const search = async (q: string) => {
+      // The list is cached for a second; a new series shows up after that.
+      return eventually(async () => {
+        const res = await fetch(`${sys.hub.url}/api/channels?${q}`);
+        const body = (await res.json()) as ChannelList;
+        return body.metrics.length > 0 ? body : undefined;
+      }, 5_000, 250);
+    };
+    const net = await search(`q=${m}.net&tag=host=a&last=1`);
+    expect(net.metrics.map((x) => x.series)).toEqual([`${m}.net.rx,dc=x,host=a`, `${m}.net.tx,dc=x,host=a`]);
+    expect(net.metrics[0]).toMatchObject({ name: `${m}.net.rx`, tags: { dc: 'x', host: 'a' }, last: { count: 1, sum: 1 } });
+    expect(net.rooms).toEqual([]);
+    const limited = await search(`q=${m}.&limit=2`);
+    expect(limited.metrics).toHaveLength(2);
+    expect(limited.more).toBeGreaterThan(0);
+    expect((await fetch(`${sys.hub.url}/api/channels?limit=0`)).status).toBe(400);
   });
 });
 

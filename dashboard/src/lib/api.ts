@@ -1,10 +1,4 @@
-import type { HttpErrorBody, MessageFrame, Rollup } from '@pulse/hub/protocol';
-
-export interface MetricChannel {
-  ch: string;
-  series: string;
-  messages: number;
-}
+import type { ChannelList, HttpErrorBody, MessageFrame, MetricListing, Rollup } from '@pulse/hub/protocol';
 
 /** A failed call, with the hub's own error message when it sent one. */
 export class ApiError extends Error {}
@@ -23,8 +17,8 @@ async function get<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export async function listMetrics(): Promise<MetricChannel[]> {
-  return (await get<{ metrics: MetricChannel[] }>('/api/channels')).metrics;
+export async function listMetrics(): Promise<MetricListing[]> {
+  return (await get<ChannelList>('/api/channels')).metrics;
 }
 
 export async function rollupHistory(ch: string, limit: number): Promise<MessageFrame<Rollup>[]> {

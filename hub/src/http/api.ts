@@ -1,12 +1,14 @@
 import { Hono } from 'hono';
 import type { Hub } from '../hub.js';
 import { ROLLUPS_STREAM, ROOMS_STREAM } from '../bus/streams.js';
-import { ROLLUP_SUBJECTS, seriesOfRollupSubject } from '../bus/subjects.js';
+import { ROLLUP_SUBJECTS, rollupSubject, seriesOfRollupSubject } from '../bus/subjects.js';
+import { splitSeries } from '../ingest/sample.js';
+import { matchesSearch, readSeriesSearch, type SeriesSearch } from './series-search.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorResponse } from './errors.js';
 import { optionalInt, readableChannel } from './query.js';
 import { ROOM_HISTORY_KINDS, type RoomHistoryKind } from '../rooms/room-channels.js';
-import { fail, ok, parseRoomSubject, type ChannelName, type Result } from '../protocol/index.js';
+import { fail, ok, parseRoomSubject, type ChannelList, type ChannelName, type Result, type Rollup } from '../protocol/index.js';
 import type { Identity } from '../auth/identity.js';
 
 export const HISTORY_DEFAULT_LIMIT = 100;
@@ -38,30 +40,51 @@ export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
   });
 
   // Every open dashboard asks every few seconds: one stream-info request serves them all for a while.
-  let channels: { at: number; body: Promise<string> } | undefined;
+  let channels: { at: number; list: Promise<{ list: ChannelList; body: string }> } | undefined;
   api.get('/channels', async (c) => {
+    const search = readSeriesSearch(new URL(c.req.url).searchParams);
+    if (!search.ok) return errorResponse(c, search.error);
     if (!channels || Date.now() - channels.at > CHANNELS_CACHE_MS) {
-      channels = { at: Date.now(), body: listChannels(hub) };
-      channels.body.catch(() => (channels = undefined));
+      const list = listChannels(hub).then((l) => ({ list: l, body: JSON.stringify(l) }));
+      channels = { at: Date.now(), list };
+      list.catch(() => (channels = undefined));
     }
-    return c.body(await channels.body, 200, { 'content-type': 'application/json; charset=utf-8' });
+    const all = await channels.list;
+    if (!search.value) return c.body(all.body, 200, { 'content-type': 'application/json; charset=utf-8' });
+    return c.json(await searchChannels(hub, all.list, search.value));
   });
 
   return api;
 }
 
-async function listChannels(hub: Hub): Promise<string> {
+async function listChannels(hub: Hub): Promise<ChannelList> {
   const info = await hub.jsm.streams.info(ROLLUPS_STREAM, { subjects_filter: ROLLUP_SUBJECTS });
   const metrics = Object.entries(info.state.subjects ?? {})
     .map(([subject, messages]) => ({ series: seriesOfRollupSubject(subject), messages }))
     .sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : 0))
-    .map(({ series, messages }) => ({ ch: `metrics:${series}`, series, messages }));
+    .map(({ series, messages }) => ({ ch: `metrics:${series}`, series, ...splitSeries(series), messages }));
   const roomInfo = await hub.jsm.streams.info(ROOMS_STREAM, { subjects_filter: '>' });
   const rooms = [...new Set(Object.keys(roomInfo.state.subjects ?? {}).map((s) => parseRoomSubject(s)?.room))]
     .filter((room): room is string => room !== undefined)
     .sort()
     .map((room) => ({ ch: `room:${room}`, room }));
-  return JSON.stringify({ metrics, rooms });
+  return { metrics, rooms };
+}
+
+/** The series a search finds, at most its limit, each with its newest rollup when asked; rooms by the same prefix. */
+async function searchChannels(hub: Hub, all: ChannelList, search: SeriesSearch): Promise<ChannelList> {
+  const found = all.metrics.filter((m) => matchesSearch(m.series, search));
+  const metrics = found.slice(0, search.limit).map((m) => ({ ...m }));
+  if (search.last) {
+    await Promise.all(
+      metrics.map(async (m) => {
+        const last = await hub.jsm.streams.getMessage(ROLLUPS_STREAM, { last_by_subj: rollupSubject(m.series) }).catch(() => undefined);
+        if (last) m.last = last.json<Rollup>();
+      }),
+    );
+  }
+  const rooms = search.tags.length > 0 ? [] : all.rooms.filter((r) => r.room.startsWith(search.prefix));
+  return { metrics, rooms, ...(found.length > metrics.length && { more: found.length - metrics.length }) };
 }
 
 /** `kind=chat,event` narrows a room's history to those kinds (an extension: a room's patches far outnumber its chat). */

@@ -9,3 +9,4 @@ export * from './merge-patch.js';
 export * from './subjects.js';
 export * from './json-depth.js';
 export * from './hub-figures.js';
+export * from './channel-list.js';
