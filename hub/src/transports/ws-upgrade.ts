@@ -85,6 +85,9 @@ export class WsUpgrades {
   /** Takes the server's upgrade requests: asks the app, then upgrades or answers with the app's refusal. */
   attach(server: Server, app: Hono<AuthEnv>): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Node's HTTP server stops handling the socket's errors once it emits the upgrade, and ws starts
+      // only in handleUpgrade: a client that resets while the app decides would crash the process.
+      socket.on('error', () => socket.destroy());
       void this.upgrade(app, req, socket, head).catch(() => socket.destroy());
     });
   }
