@@ -20,6 +20,8 @@ const DOWN_MS = 5_000;
 /** After the last publish, how long the viewers get to catch up before they are counted. */
 const SETTLE_MS = 20_000;
 const MEMORY_EVERY_MS = 10_000;
+/** Lines kept of what each process printed. */
+const RECENT_LINES = 40;
 const VIEWER_TARGETS: readonly Target[] = ['pulse-client', 'pulse-client-sse', 'pulse-client-poll'];
 const TRANSPORT_OF: Partial<Record<Target, string>> = { 'pulse-client': 'ws', 'pulse-client-sse': 'sse', 'pulse-client-poll': 'poll' };
 
@@ -80,8 +82,16 @@ export interface SoakResult {
 export async function soak(o: SoakOptions): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), 'pulse-soak-'));
   o.log('starting the cluster: three nats-servers, two hubs, HAProxy…');
+  // The last lines each process printed: what a loss or a dead process needs to be explained.
+  const recent = new Map<string, string[]>();
   const cluster = await startLocalCluster({
     dir,
+    log: (from, line) => {
+      const lines = recent.get(from) ?? [];
+      lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+      if (lines.length > RECENT_LINES) lines.shift();
+      recent.set(from, lines);
+    },
     passwords: TEST_PASSWORDS,
     jwtSecret: TEST_JWT_SECRET,
     demo: true,
@@ -129,7 +139,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     await sleep(SETTLE_MS);
     sampleMemory();
     const report = await pool.report(published);
-    if (report.lost > 0) o.log(await whereLost(cluster, `room:${room}`));
+    if (report.lost > 0) o.log(await whereLost(cluster, `room:${room}`, recent));
     const outages = new Histogram();
     const byTarget = new Map<Target, Histogram>();
     for (const [target, ms] of await pool.outages()) {
@@ -269,8 +279,8 @@ async function startPlayers(url: string, count: number) {
   };
 }
 
-/** What a loss needs to be explained: the newest stored events, and each hub's view of its live feeds. */
-async function whereLost(cluster: LocalCluster, ch: string): Promise<string> {
+/** What a loss needs to be explained: the newest stored events, each hub's view of its live feeds, and what each hub printed last. */
+async function whereLost(cluster: LocalCluster, ch: string, recent: Map<string, string[]>): Promise<string> {
   const lines: string[] = [];
   try {
     const res = await fetch(`${cluster.url}/api/history?${new URLSearchParams({ ch, limit: '5' })}`);
@@ -280,10 +290,14 @@ async function whereLost(cluster: LocalCluster, ch: string): Promise<string> {
     lines.push(`history unavailable: ${String(err)}`);
   }
   for (const hub of cluster.hubs) {
-    const text = await (await fetch(`${hub.url}/metrics`)).text().catch(() => '');
-    const figures = text.split('\n').filter((l) => /^pulse_(live_feed_pending_messages|live_feed_restarts_total|channel_messages_total|sessions\{)/.test(l));
-    lines.push(`${hub.name}: ${figures.join(', ')}`);
+    try {
+      const text = await (await fetch(`${hub.url}/metrics`)).text();
+      const figures = text.split('\n').filter((l) => /^pulse_(live_feed_pending_messages|live_feed_restarts_total|channel_messages_total|sessions\{)/.test(l));
+      lines.push(`${hub.name} (pid ${hub.pid}): ${figures.join(', ')}`);
+    } catch (err) {
+      lines.push(`${hub.name} (pid ${hub.pid}) does not answer: ${String(err)}`);
+    }
+    lines.push(...(recent.get(hub.name) ?? []).map((l) => `  ${hub.name}| ${l}`));
   }
   return lines.join('\n');
 }
-
