@@ -10,7 +10,7 @@ const QUEUE = 'pulse-ingest';
 export interface InfluxEvents {
   /** One message read: samples stored, lines refused, samples restamped. */
   read: (outcome: { taken: number; refused: number; restamped: number; firstRefusal?: string }) => void;
-  /** Its samples could not be stored: they are lost, as core NATS messages are when nobody takes them. */
+  /** The message was not stored (JetStream refused, or it could not be read): it is lost, as core NATS messages are when nobody takes them. */
   failed: (err: unknown) => void;
 }
 
@@ -28,18 +28,17 @@ export class InfluxSubscription {
     const sub = nc.subscribe(INGEST_INFLUX_SUBJECT, { queue: QUEUE });
     void (async () => {
       for await (const m of sub) {
-        const now = Date.now();
-        const decoded = decodeLineProtocol(m.data, { defaultTimeNs: BigInt(now) * 1_000_000n });
-        const found = samplesOfPoints(decoded.points);
-        const refusals = [...decoded.errors.map((e) => `line ${e.line}, column ${e.column}: ${e.message}`), ...found.failed.map((f) => `line ${f.line}: ${f.reason}`)];
-        let restamped = 0;
+        // Whatever one message does, the next is still read: anyone with the service password can publish here.
         try {
-          if (found.samples.length > 0) restamped = (await writer.write(found.samples, now)).restamped;
+          const now = Date.now();
+          const decoded = decodeLineProtocol(m.data, { defaultTimeNs: BigInt(now) * 1_000_000n });
+          const found = samplesOfPoints(decoded.points);
+          const refusals = [...decoded.errors.map((e) => `line ${e.line}, column ${e.column}: ${e.message}`), ...found.failed.map((f) => `line ${f.line}: ${f.reason}`)];
+          const restamped = found.samples.length > 0 ? (await writer.write(found.samples, now)).restamped : 0;
+          events.read({ taken: found.samples.length, refused: refusals.length, restamped, ...(refusals.length > 0 && { firstRefusal: refusals[0] }) });
         } catch (err) {
           events.failed(err);
-          continue;
         }
-        events.read({ taken: found.samples.length, refused: refusals.length, restamped, ...(refusals.length > 0 && { firstRefusal: refusals[0] }) });
       }
     })();
     return new InfluxSubscription(sub);
