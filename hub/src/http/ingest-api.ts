@@ -3,7 +3,7 @@ import type { Hub } from '../hub.js';
 import type { Identity } from '../auth/identity.js';
 import { decodeLineProtocol, type Precision } from '../ingest/line-protocol.js';
 import { samplesOfPoints, type LineRefusal } from '../ingest/line-samples.js';
-import { MAX_SAMPLES_PER_PAYLOAD, readIngestSample, type Sample } from '../ingest/sample.js';
+import { readIngestSample, sampleItems, type Sample } from '../ingest/sample.js';
 import type { SampleWriter } from '../ingest/sample-writer.js';
 import { fail, ok, type Result } from '../protocol/index.js';
 import { authenticate, type AuthEnv } from './auth.js';
@@ -86,16 +86,10 @@ function readLines(body: Uint8Array, precisionText: string | undefined, now: num
 const refusal = (r: LineRefusal): Refused => ({ line: r.line, ...(r.field !== undefined && { field: r.field }), reason: r.reason });
 
 function readJson(text: string, now: number): Result<Read> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return fail('bad_request', 'the body is not JSON: expected {"series","value","ts"?,"tags"?} or an array of those');
-  }
-  const items = Array.isArray(json) ? json : [json];
-  if (items.length > MAX_SAMPLES_PER_PAYLOAD) return fail('too_large', `at most ${MAX_SAMPLES_PER_PAYLOAD} samples in one request`);
+  const parsed = sampleItems(text, 'body', '{"series","value","ts"?,"tags"?}');
+  if (!parsed.ok) return parsed;
   const out: Read = { samples: [], lines: 0, failed: [], skipped: [] };
-  items.forEach((item, index) => {
+  parsed.value.forEach((item, index) => {
     const s = readIngestSample(item, now);
     if (s.ok) out.samples.push(s.value);
     else out.failed.push({ index, reason: s.error.message });

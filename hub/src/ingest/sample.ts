@@ -16,14 +16,9 @@ export const MAX_SAMPLES_PER_PAYLOAD = 10_000;
  * (`metrics.cpu,host=a`); tags in the payload are added to them.
  */
 export function parseMetricPayload(subjectSeries: string, payload: string, now: number): Result<Sample[]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload);
-  } catch {
-    return fail('bad_request', 'payload is not JSON: expected a number, {"value","ts"?,"tags"?} or an array of those');
-  }
-  const items = Array.isArray(json) ? json : [json];
-  if (items.length > MAX_SAMPLES_PER_PAYLOAD) return fail('too_large', `more than ${MAX_SAMPLES_PER_PAYLOAD} samples in one payload`);
+  const parsed = sampleItems(payload, 'payload', 'a number, {"value","ts"?,"tags"?}');
+  if (!parsed.ok) return parsed;
+  const items = parsed.value;
   const base = splitSeries(subjectSeries);
   const samples: Sample[] = [];
   for (const item of items) {
@@ -32,6 +27,19 @@ export function parseMetricPayload(subjectSeries: string, payload: string, now: 
     samples.push(s.value);
   }
   return ok(samples);
+}
+
+/** The samples of a JSON text holding one or an array (at most MAX_SAMPLES_PER_PAYLOAD), not yet read; `shape` says what one looks like. */
+export function sampleItems(text: string, what: 'payload' | 'body', shape: string): Result<unknown[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fail('bad_request', `the ${what} is not JSON: expected ${shape} or an array of those`);
+  }
+  const items = Array.isArray(json) ? json : [json];
+  if (items.length > MAX_SAMPLES_PER_PAYLOAD) return fail('too_large', `more than ${MAX_SAMPLES_PER_PAYLOAD} samples in one ${what}`);
+  return ok(items);
 }
 
 /** One sample of `POST /api/ingest`'s JSON: `{"series","value","ts"?,"tags"?}`; the series may carry tags itself. */
