@@ -3,6 +3,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import type { RoomStateLimits } from './rooms/room-states.js';
+import type { RollupWindow } from './protocol/index.js';
 
 /** The project's root folder, where nats.conf and dashboard/ live. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,7 +30,8 @@ export interface Config {
   name: string;
   demo: boolean;
   dashboardDir: string;
-  rollupsMaxAgeMinutes: number;
+  /** Rollup history per window length: HUB_ROLLUPS_MAX_AGE_MIN, HUB_ROLLUPS_10S_MAX_AGE_H, HUB_ROLLUPS_1M_MAX_AGE_D. */
+  rollupsMaxAgeMinutes: Record<RollupWindow, number>;
   roomsMaxAgeMinutes: number;
   /**
    * How long a stopping hub fails its health check, refusing new sessions but serving its own,
@@ -115,7 +117,11 @@ export function loadConfig(env: Env = process.env): Config {
     name: `${env.HUB_NAME || `${hostname()}/${process.pid}`}${env.HUB_WORKER_INDEX ? `#${env.HUB_WORKER_INDEX}` : ''}`,
     demo: flag(env, 'HUB_DEMO', false),
     dashboardDir: resolve(env.HUB_DASHBOARD_DIR || resolve(PROJECT_ROOT, 'dashboard/build')),
-    rollupsMaxAgeMinutes: int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
+    rollupsMaxAgeMinutes: {
+      '1s': int(env, 'HUB_ROLLUPS_MAX_AGE_MIN', 20, 15, 7 * 24 * 60),
+      '10s': 60 * int(env, 'HUB_ROLLUPS_10S_MAX_AGE_H', 6, 6, 30 * 24),
+      '1m': 24 * 60 * int(env, 'HUB_ROLLUPS_1M_MAX_AGE_D', 7, 7, 366),
+    },
     roomsMaxAgeMinutes: int(env, 'HUB_ROOMS_MAX_AGE_MIN', 20, 1, 7 * 24 * 60),
     roomStates: {
       idleMs: int(env, 'HUB_ROOM_STATE_IDLE_MS', 30_000, 100, 24 * 60 * 60_000),

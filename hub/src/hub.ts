@@ -1,12 +1,12 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
-import type { ChannelKind, PulseError, TransportKind } from './protocol/index.js';
+import { ROLLUP_WINDOWS, type ChannelKind, type PulseError, type RollupWindow, type TransportKind } from './protocol/index.js';
 import { BusState } from './bus/connect.js';
 import { LiveFeed, SLOW_CONSUMER_PENDING, type LiveFeedEvents } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
 import { setUpStreams } from './bus/jetstream-setup.js';
 import { InfluxSubscription } from './ingest/influx-subscription.js';
 import { SampleWriter } from './ingest/sample-writer.js';
-import { ROLLUPS_STREAM, ROOMS_STREAM } from './bus/streams.js';
+import { ROLLUP_STREAMS, ROOMS_STREAM } from './bus/streams.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
 import { PageChannels } from './channels/page-channels.js';
@@ -68,6 +68,8 @@ export class Hub {
   readonly presence: Presence;
   readonly sessions: SessionTable;
   readonly sources: Partial<Record<ChannelKind, ChannelSource>>;
+  /** The rollup channels of each window length, which also answer `/api/history` by time range. */
+  readonly rollupChannels: Record<RollupWindow, RollupChannels>;
   readonly rooms: RoomChannels;
   readonly bus: BusState;
   readonly statuses: StatusChannels;
@@ -104,8 +106,11 @@ export class Hub {
       sessions: () => this.sessions.countsByTransport(),
     });
     this.ops = new OpsChannels(this.nc, sampler, (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame));
+    this.rollupChannels = Object.fromEntries(ROLLUP_WINDOWS.map((w) => [w, new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUP_STREAMS[w]), w)])) as Record<RollupWindow, RollupChannels>;
     this.sources = {
-      metrics: new RollupChannels(new StreamHistory(this.js, this.jsm, ROLLUPS_STREAM)),
+      metrics: this.rollupChannels['1s'],
+      metrics10s: this.rollupChannels['10s'],
+      metrics1m: this.rollupChannels['1m'],
       room: this.rooms,
       page: new PageChannels(),
       status: this.statuses,
@@ -202,14 +207,17 @@ export class Hub {
   private async startFlows(): Promise<void> {
     const delivered = this.stats.counter('pulse_channel_messages_total', 'Stream messages fanned out to local subscribers');
     const framesOut = this.stats.counter('pulse_fanout_frames_total', 'Message frames handed to sessions by the fan-out');
-    this.feeds.push(
-      await LiveFeed.start(this.nc, ROLLUPS_STREAM, (m) => {
-        const ch = RollupChannels.channelOf(m.subject);
-        if (!this.registry.has(ch)) return;
-        delivered.inc();
-        framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data, NEWEST_ROLLUP)));
-      }, this.feedEvents(ROLLUPS_STREAM)),
-    );
+    for (const rollups of Object.values(this.rollupChannels)) {
+      const stream = ROLLUP_STREAMS[rollups.window];
+      this.feeds.push(
+        await LiveFeed.start(this.nc, stream, (m) => {
+          const ch = rollups.channelOf(m.subject);
+          if (!this.registry.has(ch)) return;
+          delivered.inc();
+          framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data, NEWEST_ROLLUP)));
+        }, this.feedEvents(stream)),
+      );
+    }
 
     const badRoom = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_rooms' });
     this.feeds.push(
@@ -226,7 +234,7 @@ export class Hub {
       }, this.feedEvents(ROOMS_STREAM)),
     );
     this.stats.gauge('pulse_live_feed_pending_messages', 'Messages of a stream its live feed has yet to take: how far behind the fan-out is, by stream', () =>
-      this.feeds.map((f, i) => [{ stream: [ROLLUPS_STREAM, ROOMS_STREAM][i]! }, f.pending]),
+      this.feeds.map((f) => [{ stream: f.stream }, f.pending]),
     );
     this.typing.start();
     this.ops.start();
@@ -313,7 +321,7 @@ export class Hub {
     for (const kind of ['metrics', 'room']) this.stats.counter('pulse_coalesced_total', COALESCED_HELP, { kind });
     for (const op of ['history_read', 'rollup_publish']) jetStreamErrors(this.stats, op);
     for (const limit of LIMIT_KINDS) this.limitHits(limit);
-    for (const stream of [ROLLUPS_STREAM, ROOMS_STREAM]) this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
+    for (const stream of [...Object.values(ROLLUP_STREAMS), ROOMS_STREAM]) this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
     this.stats.counterFrom('pulse_nats_reconnects_total', 'Reconnections to NATS', () => this.bus.reconnects);
     this.stats.counterFrom('pulse_nats_disconnects_total', 'Losses of the NATS connection', () => this.bus.disconnects);
     this.stats.gauge('pulse_session_queued_bytes', 'Bytes waiting for clients (unsent, or not yet taken by polls), by transport', () =>

@@ -63,7 +63,7 @@ export class LiveFeed {
   private constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-    private readonly stream: string,
+    readonly stream: string,
     private readonly onMessage: (m: StreamMessage) => void,
     private readonly events: LiveFeedEvents,
   ) {

@@ -61,42 +61,69 @@ export class StreamHistory {
   async read(subject: string, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<HistoryRead> {
     if (upTo <= after || limit <= 0) return { messages: [], complete: true };
     const out: StreamMessage[] = [];
+    const complete = await this.scan(subject, { after }, (m) => {
+      if (m.seq > upTo) return false;
+      out.push(m);
+      return out.length < limit;
+    });
+    return { messages: out, complete };
+  }
+
+  /**
+   * Hands `take` the messages under the subject stored at or after `since`
+   * (ms since the epoch), oldest first, until it returns false or none are
+   * left; resolves to whether the stream answered to the end.
+   */
+  readFromTime(subject: string, since: number, take: (m: StreamMessage) => boolean): Promise<boolean> {
+    return this.scan(subject, { since }, take);
+  }
+
+  private async scan(subject: string, start: { after: number } | { since: number }, take: (m: StreamMessage) => boolean): Promise<boolean> {
     const deadline = Date.now() + READ_DEADLINE_MS;
+    let last: number | undefined;
     let want: number | undefined;
     for (;;) {
-      if (want !== undefined && Date.now() > deadline) return { messages: out, complete: false };
+      if (want !== undefined && Date.now() > deadline) return false;
+      const from = last !== undefined ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: last + 1 }
+        : 'after' in start ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.after + 1 }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(start.since).toISOString() };
       const info = await this.jsm.consumers.add(this.stream, {
         filter_subject: subject,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: (out.at(-1)?.seq ?? after) + 1,
+        ...from,
         ack_policy: AckPolicy.None,
         mem_storage: true,
         inactive_threshold: 10_000_000_000,
       });
-      want ??= Math.min(info.num_pending, limit);
+      want ??= info.num_pending;
       try {
-        const outcome = await this.drain(info.name, out, want, upTo, deadline);
-        if (outcome !== 'hole') return { messages: out, complete: outcome === 'complete' };
+        const outcome = await this.drain(info.name, want, deadline, (m) => {
+          last = m.seq;
+          want!--;
+          return take(m);
+        });
+        if (outcome !== 'hole') return outcome === 'complete';
       } finally {
         await this.jsm.consumers.delete(this.stream, info.name).catch(() => undefined);
       }
     }
   }
 
-  /** Fetches from one consumer into `out` until `want`, `upTo`, the end, the deadline, or a hole in its deliveries. */
-  private async drain(name: string, out: StreamMessage[], want: number, upTo: number, deadline: number): Promise<'complete' | 'incomplete' | 'hole'> {
+  /** Fetches from one consumer until `want` were taken, `take` says stop, the end, the deadline, or a hole in its deliveries. */
+  private async drain(name: string, want: number, deadline: number, take: (m: StreamMessage) => boolean): Promise<'complete' | 'incomplete' | 'hole'> {
     const consumer = await this.js.consumers.get(this.stream, name);
     let delivered = 0;
-    while (out.length < want) {
-      const batch = await consumer.fetch({ max_messages: Math.min(FETCH_BATCH, want - out.length), expires: FETCH_EXPIRES_MS });
-      const before = out.length;
+    let left = want;
+    while (left > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(FETCH_BATCH, left), expires: FETCH_EXPIRES_MS });
+      let got = 0;
       for await (const m of batch) {
         if (m.info.deliverySequence !== delivered + 1) return 'hole';
         delivered++;
-        if (m.seq > upTo) return 'complete';
-        out.push({ subject: m.subject, seq: m.seq, ts: Math.floor(m.info.timestampNanos / 1e6), data: m.data });
+        got++;
+        left--;
+        if (!take({ subject: m.subject, seq: m.seq, ts: Math.floor(m.info.timestampNanos / 1e6), data: m.data })) return 'complete';
       }
-      if (out.length > before) continue;
+      if (got > 0) continue;
       // Nothing came: the rest aged out (the consumer has none left), the server is slow, or what it sent was lost.
       const state = await this.jsm.consumers.info(this.stream, name);
       if (state.delivered.consumer_seq > delivered) return 'hole';

@@ -1,12 +1,18 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
-import { METRICS_SUBJECTS, roomSubject, type RoomPart } from '../protocol/index.js';
-import { ROLLUP_SUBJECTS, SAMPLES_TICK_SUBJECT } from './subjects.js';
+import { METRICS_SUBJECTS, ROLLUP_WINDOWS, roomSubject, type RollupWindow, type RoomPart } from '../protocol/index.js';
+import { SAMPLES_TICK_SUBJECT, rollupSubjects } from './subjects.js';
+
+const GIB = 1024 * 1024 * 1024;
 
 /**
  * The JetStream streams the hub owns. Their sequence numbers are the channels'
  * `seq`, so they are the same on every hub of one deployment.
  */
 export const ROLLUPS_STREAM = 'PULSE_ROLLUPS';
+/** Each window length's rollups, in a stream of its own: the longer ones are kept for hours or days. */
+export const ROLLUP_STREAMS: Readonly<Record<RollupWindow, string>> = { '1s': ROLLUPS_STREAM, '10s': 'PULSE_ROLLUPS_10S', '1m': 'PULSE_ROLLUPS_1M' };
+/** A week of one-minute rollups with their sketches is about 4 MB a series. */
+const ROLLUP_MAX_BYTES: Readonly<Record<RollupWindow, number>> = { '1s': GIB, '10s': GIB, '1m': 2 * GIB };
 /**
  * Captures what game servers already publish (state, events) and the chat the
  * hub stores, so the stream numbers each message once however many hubs run.
@@ -16,12 +22,11 @@ export const ROOMS_STREAM = 'PULSE_ROOMS';
  * Captures the raw samples services publish on `metrics.>`, as they publish
  * them, so that rollups are computed from one ordered record with one clock
  * (the stream's), whichever hub computes them and however often that hub
- * changes. Kept only long enough to finish the open windows after a hub dies
- * or all hubs restart: it is a buffer, not history.
+ * changes. Kept only long enough to finish the open windows (a minute's, the
+ * longest) after a hub dies or all hubs restart: it is a buffer, not history.
  */
 export const SAMPLES_STREAM = 'PULSE_SAMPLES';
-export const SAMPLES_MAX_AGE_MINUTES = 2;
-const SAMPLES_MAX_BYTES = 1024 * 1024 * 1024;
+export const SAMPLES_MAX_AGE_MINUTES = 3;
 /** The parts of a room the stream keeps; input and presence ride core NATS only. */
 export const STORED_ROOM_PARTS = ['state', 'events', 'chat'] as const satisfies readonly RoomPart[];
 export type StoredRoomPart = (typeof STORED_ROOM_PARTS)[number];
@@ -34,8 +39,8 @@ const ROOMS_SUBJECTS = STORED_ROOM_PARTS.map((part) => roomSubject('*', part));
 const MINUTE_NS = 60 * 1_000_000_000;
 
 export interface StreamSizing {
-  /** How long rollups stay in history; the contract promises at least 15 minutes. */
-  rollupsMaxAgeMinutes: number;
+  /** How long rollups stay in history per window length; the contract promises at least 15 minutes, 6 hours and 7 days. */
+  rollupsMaxAgeMinutes: Record<RollupWindow, number>;
   /** How long room state, events and chat stay in history. */
   roomsMaxAgeMinutes: number;
   /** Copies of each stream (HUB_JS_REPLICAS). */
@@ -48,14 +53,14 @@ export interface StreamSizing {
  * duplicate window lets every hub publish the same rollup as
  * `<series>:<window>` and keeps the first.
  */
-function historyStream(name: string, subjects: string[], maxAgeMinutes: number, replicas: number): Partial<StreamConfig> & { name: string } {
+function historyStream(name: string, subjects: string[], maxAgeMinutes: number, replicas: number, maxBytes = GIB): Partial<StreamConfig> & { name: string } {
   return {
     name,
     subjects,
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     max_age: maxAgeMinutes * MINUTE_NS,
-    max_bytes: 1024 * 1024 * 1024,
+    max_bytes: maxBytes,
     discard: DiscardPolicy.Old,
     duplicate_window: 2 * MINUTE_NS,
     num_replicas: replicas,
@@ -71,12 +76,14 @@ export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing)
     // File storage: the open windows survive a restart of nats-server too.
     storage: StorageType.File,
     max_age: SAMPLES_MAX_AGE_MINUTES * MINUTE_NS,
-    max_bytes: SAMPLES_MAX_BYTES,
+    max_bytes: GIB,
     discard: DiscardPolicy.Old,
     duplicate_window: MINUTE_NS,
     num_replicas: sizing.replicas,
   });
-  await ensureStream(jsm, historyStream(ROLLUPS_STREAM, [ROLLUP_SUBJECTS], sizing.rollupsMaxAgeMinutes, sizing.replicas));
+  for (const w of ROLLUP_WINDOWS) {
+    await ensureStream(jsm, historyStream(ROLLUP_STREAMS[w], [rollupSubjects(w)], sizing.rollupsMaxAgeMinutes[w], sizing.replicas, ROLLUP_MAX_BYTES[w]));
+  }
   await ensureStream(jsm, historyStream(ROOMS_STREAM, ROOMS_SUBJECTS, sizing.roomsMaxAgeMinutes, sizing.replicas));
 }
 

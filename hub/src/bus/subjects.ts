@@ -3,17 +3,24 @@
  * and built and parsed only here. The contract's subjects live in
  * protocol/subjects.ts.
  */
+import type { RollupWindow } from '../protocol/index.js';
 
-/** Rollups, one subject per series, captured by the PULSE_ROLLUPS stream. */
-const ROLLUPS_PREFIX = 'pulse.rollups.';
-export const ROLLUP_SUBJECTS = `${ROLLUPS_PREFIX}>`;
+/**
+ * Rollups, one subject per series and window length, each length captured by
+ * its own stream (it keeps its own age). The one-second prefix is version 1's.
+ */
+const ROLLUP_PREFIXES: Readonly<Record<RollupWindow, string>> = { '1s': 'pulse.rollups.', '10s': 'pulse.rollups10s.', '1m': 'pulse.rollups1m.' };
 
-export function rollupSubject(series: string): string {
-  return ROLLUPS_PREFIX + series;
+export function rollupSubjects(window: RollupWindow): string {
+  return `${ROLLUP_PREFIXES[window]}>`;
 }
 
-export function seriesOfRollupSubject(subject: string): string {
-  return subject.slice(ROLLUPS_PREFIX.length);
+export function rollupSubject(window: RollupWindow, series: string): string {
+  return ROLLUP_PREFIXES[window] + series;
+}
+
+export function seriesOfRollupSubject(window: RollupWindow, subject: string): string {
+  return subject.slice(ROLLUP_PREFIXES[window].length);
 }
 
 /** Typing flags between hubs, on core NATS. */

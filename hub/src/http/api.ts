@@ -1,18 +1,18 @@
 import { Hono } from 'hono';
 import type { Hub } from '../hub.js';
 import { ROLLUPS_STREAM, ROOMS_STREAM } from '../bus/streams.js';
-import { ROLLUP_SUBJECTS, rollupSubject, seriesOfRollupSubject } from '../bus/subjects.js';
+import { rollupSubject, rollupSubjects, seriesOfRollupSubject } from '../bus/subjects.js';
 import { splitSeries } from '../ingest/sample.js';
 import { matchesSearch, readSeriesSearch, type SeriesSearch } from './series-search.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { errorResponse } from './errors.js';
 import { optionalInt, readableChannel } from './query.js';
 import { ROOM_HISTORY_KINDS, type RoomHistoryKind } from '../rooms/room-channels.js';
-import { fail, ok, parseRoomSubject, type ChannelList, type ChannelName, type Result, type Rollup } from '../protocol/index.js';
+import { HISTORY_MAX_LIMIT, fail, ok, parseRoomSubject, type ChannelList, type ChannelName, type Result, type Rollup } from '../protocol/index.js';
+import { answerRange, readRangeQuery } from './history-range.js';
 import type { Identity } from '../auth/identity.js';
 
 export const HISTORY_DEFAULT_LIMIT = 100;
-export const HISTORY_MAX_LIMIT = 2000;
 const CHANNELS_CACHE_MS = 1000;
 
 /** The read side of the HTTP API: history and the list of channels. */
@@ -21,21 +21,25 @@ export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
   api.use('*', authenticate(identity));
 
   api.get('/history', async (c) => {
-    const ch = readableChannel(c.req.query('ch'), c.get('user'));
-    if (!ch.ok) return errorResponse(c, ch.error);
+    const asked = readableChannel(c.req.query('ch'), c.get('user'));
+    if (!asked.ok) return errorResponse(c, asked.error);
+    const ranged = readRangeQuery((name) => c.req.query(name), asked.value, Date.now());
+    if (!ranged.ok) return errorResponse(c, ranged.error);
+    const { ch, range } = ranged.value;
+    if (range) return c.body(await answerRange(hub.rollupChannels[range.window], ch, range), 200, { 'content-type': 'application/json; charset=utf-8' });
     const since = optionalInt(c.req.query('since'), 'since', 0, Number.MAX_SAFE_INTEGER);
     const limit = optionalInt(c.req.query('limit'), 'limit', 1, HISTORY_MAX_LIMIT);
     if (!since.ok) return errorResponse(c, since.error);
     if (!limit.ok) return errorResponse(c, limit.error);
-    const kind = roomKinds(c.req.query('kind'), ch.value);
+    const kind = roomKinds(c.req.query('kind'), ch);
     if (!kind.ok) return errorResponse(c, kind.error);
-    const source = hub.sources[ch.value.kind];
-    if (!source) return errorResponse(c, { code: 'not_found', message: `${ch.value.kind} channels are not served by this hub yet` });
+    const source = hub.sources[ch.kind];
+    if (!source) return errorResponse(c, { code: 'not_found', message: `${ch.kind} channels are not served by this hub yet` });
     const want = limit.value ?? HISTORY_DEFAULT_LIMIT;
-    const messages = kind.value ? await hub.rooms.history(ch.value, since.value, want, kind.value) : await source.history(ch.value, since.value, want);
+    const messages = kind.value ? await hub.rooms.history(ch, since.value, want, kind.value) : await source.history(ch, since.value, want);
     if (!messages.ok) return errorResponse(c, messages.error);
     // The frames are already serialized: join them instead of parsing and re-encoding.
-    const body = `{"ch":${JSON.stringify(ch.value.ch)},"messages":[${messages.value.map((m) => m.frame.toString()).join(',')}]}`;
+    const body = `{"ch":${JSON.stringify(ch.ch)},"messages":[${messages.value.map((m) => m.frame.toString()).join(',')}]}`;
     return c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
@@ -58,9 +62,9 @@ export function apiRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
 }
 
 async function listChannels(hub: Hub): Promise<ChannelList> {
-  const info = await hub.jsm.streams.info(ROLLUPS_STREAM, { subjects_filter: ROLLUP_SUBJECTS });
+  const info = await hub.jsm.streams.info(ROLLUPS_STREAM, { subjects_filter: rollupSubjects('1s') });
   const metrics = Object.entries(info.state.subjects ?? {})
-    .map(([subject, messages]) => ({ series: seriesOfRollupSubject(subject), messages }))
+    .map(([subject, messages]) => ({ series: seriesOfRollupSubject('1s', subject), messages }))
     .sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : 0))
     .map(({ series, messages }) => ({ ch: `metrics:${series}`, series, ...splitSeries(series), messages }));
   const roomInfo = await hub.jsm.streams.info(ROOMS_STREAM, { subjects_filter: '>' });
@@ -78,7 +82,7 @@ async function searchChannels(hub: Hub, all: ChannelList, search: SeriesSearch):
   if (search.last) {
     await Promise.all(
       metrics.map(async (m) => {
-        const last = await hub.jsm.streams.getMessage(ROLLUPS_STREAM, { last_by_subj: rollupSubject(m.series) }).catch(() => undefined);
+        const last = await hub.jsm.streams.getMessage(ROLLUPS_STREAM, { last_by_subj: rollupSubject('1s', m.series) }).catch(() => undefined);
         if (last) m.last = last.json<Rollup>();
       }),
     );

@@ -46,7 +46,7 @@ describe('docs/protocol.md', () => {
 
   it('lists exactly the environment variables the hub reads', () => {
     const config = readFileSync(join(PROJECT_ROOT, 'hub/src/config.ts'), 'utf8');
-    const read = new Set([...config.matchAll(/env\.([A-Z_]+)|\(env, '([A-Z_]+)'/g)].map((m) => m[1] ?? m[2]!));
+    const read = new Set([...config.matchAll(/env\.([A-Z0-9_]+)|\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1] ?? m[2]!));
     expect(names('## Environment').sort()).toEqual([...read].sort());
   });
 });

@@ -10,3 +10,6 @@ export * from './subjects.js';
 export * from './json-depth.js';
 export * from './hub-figures.js';
 export * from './channel-list.js';
+export * from './sketch.js';
+export * from './rollup-merge.js';
+export * from './history.js';

@@ -1,4 +1,4 @@
-import type { Rollup } from '../protocol/index.js';
+import type { Rollup, RollupWindow } from '../protocol/index.js';
 import { RollupAggregator, type SampleOutcome } from './aggregator.js';
 import type { Checkpoint } from './partition-record.js';
 
@@ -17,7 +17,7 @@ export class OwnedPartition {
    */
   pending = true;
   private readonly aggregator: RollupAggregator;
-  private closing: Array<[string, Rollup]> = [];
+  private closing: Array<[RollupWindow, string, Rollup]> = [];
   /** Closed windows on their way to the stream, oldest first, each with the checkpoint that holds once they are stored. */
   private readonly unstored: Array<{ checkpoint: Checkpoint; left: number }> = [];
   private stored: Checkpoint;
@@ -25,11 +25,11 @@ export class OwnedPartition {
 
   constructor(
     from: Checkpoint,
-    private readonly store: (series: string, rollup: Rollup) => Promise<unknown>,
+    private readonly store: (window: RollupWindow, series: string, rollup: Rollup) => Promise<unknown>,
   ) {
     this.nextSeq = from.replayFrom;
     this.stored = from;
-    this.aggregator = new RollupAggregator(from.closedThrough, (series, rollup) => this.closing.push([series, rollup]));
+    this.aggregator = new RollupAggregator(from.closedThrough, (window, series, rollup) => this.closing.push([window, series, rollup]));
   }
 
   add(series: string, value: number, ts: number, storedAt: number, seq: number): SampleOutcome {
@@ -43,8 +43,8 @@ export class OwnedPartition {
     const rollups = this.closing;
     this.closing = [];
     this.unstored.push(batch);
-    for (const [series, rollup] of rollups) {
-      void this.store(series, rollup).finally(() => {
+    for (const [window, series, rollup] of rollups) {
+      void this.store(window, series, rollup).finally(() => {
         batch.left--;
         this.settle();
       });

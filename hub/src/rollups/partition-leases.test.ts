@@ -38,7 +38,7 @@ class Member implements LeaseHolder {
   }
 
   checkpointOf(p: number): Checkpoint {
-    return { closedThrough: 1000 * p, replayFrom: 100 + this.id.length };
+    return { closedThrough: { '1s': 1000 * p, '10s': 0, '1m': 0 }, replayFrom: 100 + this.id.length };
   }
   acquired(p: number, from: Checkpoint): void {
     this.held.set(p, from);
@@ -83,7 +83,7 @@ describe('PartitionLeases', () => {
     c = await Member.join('ccc');
     await until(() => balanced([a, b, c]));
     // What b and c took, a handed over: a's checkpoints.
-    for (const m of [b, c]) for (const [p, cp] of m.held) expect(cp).toEqual({ closedThrough: 1000 * p, replayFrom: 101 });
+    for (const m of [b, c]) for (const [p, cp] of m.held) expect(cp).toEqual({ closedThrough: { '1s': 1000 * p, '10s': 0, '1m': 0 }, replayFrom: 101 });
     expect(a.lostOnes).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe('PartitionLeases', () => {
   it('drops a partition whose entry someone else wrote, without writing it again', async () => {
     const kv = await a.nc.jetstream().views.kv(LEASES_BUCKET);
     const entry = (await kv.get('partition.3'))!;
-    await kv.update('partition.3', encodeRecord({ owner: 'intruder', closedThrough: 5, replayFrom: 7 }), entry.revision);
+    await kv.update('partition.3', encodeRecord({ owner: 'intruder', closedThrough: { '1s': 5_000, '10s': 0, '1m': 0 }, replayFrom: 7 }), entry.revision);
     await until(() => a.lostOnes.includes(3));
     expect(a.held.has(3)).toBe(false);
     await new Promise((r) => setTimeout(r, 3 * TIMING.heartbeatMs));

@@ -33,7 +33,7 @@ interface Seen {
 }
 
 /** A partition nobody held before: its rollups start from the stream's first message. */
-export const FRESH_CHECKPOINT: Checkpoint = { closedThrough: 0, replayFrom: 1 };
+export const FRESH_CHECKPOINT: Checkpoint = { closedThrough: { '1s': 0, '10s': 0, '1m': 0 }, replayFrom: 1 };
 /** Member keys of processes gone this long are removed, so restarts leave nothing behind. */
 const FORGET_MEMBER_LEASES = 10;
 

@@ -1,4 +1,4 @@
-import { ok, type ChannelName, type Result } from '../protocol/index.js';
+import { WINDOW_KINDS, ok, type ChannelName, type Result, type Rollup, type RollupWindow } from '../protocol/index.js';
 import type { StreamHistory } from '../bus/stream-history.js';
 import type { StreamMessage } from '../bus/live-feed.js';
 import { rollupSubject, seriesOfRollupSubject } from '../bus/subjects.js';
@@ -12,17 +12,22 @@ import type { ChannelSource, SyncResult } from '../channels/source.js';
  */
 export const NEWEST_ROLLUP = newestWins('metrics');
 
-/** `metrics:<series>` channels, backed by the rollups stream. */
+/** `metrics:<series>` channels (or `metrics10s:`, `metrics1m:`), backed by their window length's rollups stream. */
 export class RollupChannels implements ChannelSource {
-  constructor(private readonly store: StreamHistory) {}
+  private readonly decoder = new TextDecoder();
+
+  constructor(
+    private readonly store: StreamHistory,
+    readonly window: RollupWindow,
+  ) {}
 
   /** The channel a stored rollup belongs to, from its subject. */
-  static channelOf(subject: string): string {
-    return `metrics:${seriesOfRollupSubject(subject)}`;
+  channelOf(subject: string): string {
+    return `${WINDOW_KINDS[this.window]}:${seriesOfRollupSubject(this.window, subject)}`;
   }
 
   async sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>> {
-    const subject = subjectOf(ch);
+    const subject = this.subjectOf(ch);
     if (!subject) return ok({ seq: 0, messages: [], recovered: true });
     if (since === undefined) return ok({ seq: await this.store.lastSeq(subject), messages: [], recovered: false });
     const read = await this.store.read(subject, since, Number.MAX_SAFE_INTEGER);
@@ -36,19 +41,45 @@ export class RollupChannels implements ChannelSource {
   }
 
   async history(ch: ChannelName, since: number | undefined, limit: number): Promise<Result<ChannelMessage[]>> {
-    const subject = subjectOf(ch);
+    const subject = this.subjectOf(ch);
     if (!subject) return ok([]);
     if (since !== undefined) return ok((await this.store.read(subject, since, limit)).messages.map((m) => toChannelMessage(ch.ch, m)));
     const all = (await this.store.read(subject, 0, Number.MAX_SAFE_INTEGER)).messages;
     return ok(all.slice(-limit).map((m) => toChannelMessage(ch.ch, m)));
   }
-}
 
-// A name with an empty dot segment cannot be a NATS subject, so no rollup can ever exist for it.
-function subjectOf(ch: ChannelName): string | undefined {
-  const n = ch.name;
-  if (n.startsWith('.') || n.endsWith('.') || n.includes('..')) return undefined;
-  return rollupSubject(n);
+  /**
+   * The rollups of windows starting in [from, to), oldest first, at most
+   * `limit`; `more` when the range held others after them. A window's rollup
+   * is stored after the window ends, so the read starts at `from` in storage time.
+   */
+  async range(ch: ChannelName, from: number, to: number, limit: number): Promise<{ messages: ChannelMessage[]; rollups: Rollup[]; more: boolean }> {
+    const subject = this.subjectOf(ch);
+    if (!subject) return { messages: [], rollups: [], more: false };
+    const messages: ChannelMessage[] = [];
+    const rollups: Rollup[] = [];
+    let more = false;
+    await this.store.readFromTime(subject, from, (m) => {
+      const rollup = JSON.parse(this.decoder.decode(m.data)) as Rollup;
+      if (rollup.t >= to) return false;
+      if (rollup.t < from) return true;
+      if (messages.length === limit) {
+        more = true;
+        return false;
+      }
+      messages.push(toChannelMessage(ch.ch, m));
+      rollups.push(rollup);
+      return true;
+    });
+    return { messages, rollups, more };
+  }
+
+  // A name with an empty dot segment cannot be a NATS subject, so no rollup can ever exist for it.
+  private subjectOf(ch: ChannelName): string | undefined {
+    const n = ch.name;
+    if (n.startsWith('.') || n.endsWith('.') || n.includes('..')) return undefined;
+    return rollupSubject(this.window, n);
+  }
 }
 
 function toChannelMessage(ch: string, m: StreamMessage): ChannelMessage {

@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager, JsMsg, NatsConnection, StreamInfo } from 'nats';
-import { ROLLUP_WINDOW_MS, baseSeries, seriesOfMetricsSubject, type PulseError, type Rollup } from '../protocol/index.js';
+import { ROLLUP_WINDOW_MS, baseSeries, seriesOfMetricsSubject, type PulseError, type Rollup, type RollupWindow } from '../protocol/index.js';
 import { SAMPLES_STREAM } from '../bus/streams.js';
 import { SAMPLES_TICK_SUBJECT } from '../bus/subjects.js';
 import { StreamReader } from '../bus/stream-reader.js';
@@ -103,7 +103,7 @@ export class RollupEngine implements LeaseHolder {
   acquired(partition: number, from: Checkpoint): void {
     // The partitions being read have read everything up to here: a move back must not feed them again.
     for (const p of this.owned.values()) if (!p.pending) p.nextSeq = Math.max(p.nextSeq, this.position + 1);
-    this.owned.set(partition, new OwnedPartition(from, (series, rollup) => this.store(series, rollup)));
+    this.owned.set(partition, new OwnedPartition(from, (window, series, rollup) => this.store(window, series, rollup)));
     if (this.moving) return;
     this.moving = true;
     // Partitions are taken several in one round: move once, to the earliest of them.
@@ -121,8 +121,8 @@ export class RollupEngine implements LeaseHolder {
     return p.checkpoint(p.nextSeq - 1);
   }
 
-  private async store(series: string, rollup: Rollup): Promise<void> {
-    if ((await this.publisher.publish(series, rollup)) && baseSeries(series) === series) this.events.counted(rollup.count);
+  private async store(window: RollupWindow, series: string, rollup: Rollup): Promise<void> {
+    if ((await this.publisher.publish(window, series, rollup)) && window === '1s' && baseSeries(series) === series) this.events.counted(rollup.count);
   }
 
   /**

@@ -1,14 +1,7 @@
-import { DDSketch } from '@datadog/sketches-js';
-import type { Rollup } from '../protocol/index.js';
+import { type Rollup } from '../protocol/index.js';
+import { Sketch } from '../protocol/index.js';
 
-/**
- * Relative accuracy of p50/p90/p99: DDSketch guarantees the reported value is
- * within 1% of the true quantile's value, whatever the distribution, in memory
- * bounded by the value range rather than the sample count.
- */
-export const QUANTILE_RELATIVE_ACCURACY = 0.01;
-
-/** The samples of one series in one window. */
+/** The samples of one series in one window, or the windows of the tier below it merged. */
 export class WindowAccumulator {
   private count = 0;
   private sum = 0;
@@ -16,13 +9,19 @@ export class WindowAccumulator {
   private max = -Infinity;
   private last = 0;
   private lastTs = -Infinity;
-  private readonly sketch = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+  private readonly sketch = new Sketch();
 
   constructor(
     readonly start: number,
     /** The stream seq of the first message that fed this window: where a replay must begin to rebuild it. */
-    readonly firstSeq: number,
+    private first: number,
+    /** False for a window stored already, rebuilt only to feed the tier above it. */
+    readonly stored: boolean,
   ) {}
+
+  get firstSeq(): number {
+    return this.first;
+  }
 
   add(value: number, ts: number): void {
     this.count++;
@@ -34,7 +33,21 @@ export class WindowAccumulator {
       this.last = value;
       this.lastTs = ts;
     }
-    this.sketch.accept(value);
+    this.sketch.add(value);
+  }
+
+  /** Adds a window of the tier below: count, sum, min, max and last stay exact, and so does the sketch. */
+  merge(below: WindowAccumulator): void {
+    this.count += below.count;
+    this.sum += below.sum;
+    if (below.min < this.min) this.min = below.min;
+    if (below.max > this.max) this.max = below.max;
+    if (below.lastTs >= this.lastTs) {
+      this.last = below.last;
+      this.lastTs = below.lastTs;
+    }
+    this.sketch.merge(below.sketch);
+    this.first = Math.min(this.first, below.first);
   }
 
   toRollup(): Rollup {
@@ -48,11 +61,12 @@ export class WindowAccumulator {
       p50: this.quantile(0.5),
       p90: this.quantile(0.9),
       p99: this.quantile(0.99),
+      sketch: this.sketch.toData(),
     };
   }
 
-  // The sketch's bucket midpoints can fall just outside the observed range.
+  // A bucket's value can fall just outside the observed range.
   private quantile(q: number): number {
-    return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(q)));
+    return Math.min(this.max, Math.max(this.min, this.sketch.quantile(q)));
   }
 }

@@ -13,6 +13,8 @@ export function canSubscribe(user: User, ch: ChannelName, policy: AccessPolicy =
       if (user.role === 'admin' || (policy.opsPublic && user.role !== 'service')) return ok(true);
       return fail('forbidden', 'the hubs\' figures are for admins (HUB_OPS_PUBLIC=1 shows them to everyone)');
     case 'metrics':
+    case 'metrics10s':
+    case 'metrics1m':
     case 'room':
     case 'page':
       if (user.role === 'service') return fail('forbidden', `role service may not subscribe to ${ch.kind} channels`);
