@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['hub/src/**/*.test.ts', 'load/src/**/*.test.ts'],
+          include: ['hub/src/**/*.test.ts', 'load/src/**/*.test.ts', 'dashboard/src/lib/**/*.test.ts'],
         },
       },
       {

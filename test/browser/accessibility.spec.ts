@@ -8,7 +8,7 @@ const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) =>
 
 /** Each page, with what shows it has its content (axe must see the page filled in, not loading). */
 const PAGES = [
-  { path: '/', ready: '[data-testid=series-card]' },
+  { path: '/', ready: '[data-testid=series-row]' },
   { path: '/rooms/demo', ready: '[data-testid=connection-status][data-state=open]' },
   { path: '/hubs', ready: '[data-testid=hub-row]' },
 ] as const;

@@ -40,7 +40,7 @@ for (const [transport, label] of [
     await expect(status).toHaveAttribute('data-transport', transport);
 
     const series = uniqueName(`cluster.${transport}`);
-    const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+    const card = page.locator(`[data-testid=series-row][data-series="${series}"]`);
     await expect(async () => {
       service.publish(metricsSubject(series), '1');
       await expect(card).toBeVisible({ timeout: 1000 });

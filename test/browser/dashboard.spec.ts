@@ -18,7 +18,7 @@ test('a metric published on NATS appears on a live chart', async ({ page }) => {
 
   const series = uniqueName('browser.temp');
   // Publish until the card shows up: the page lists new series every few seconds.
-  const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+  const card = page.locator(`[data-testid=series-row][data-series="${series}"]`);
   let value = 10;
   await expect(async () => {
     sys.service.publish(metricsSubject(series), JSON.stringify(value));
@@ -27,14 +27,15 @@ test('a metric published on NATS appears on a live chart', async ({ page }) => {
 
   // Now the chart is live: a new value reaches it without reloading or re-creating it.
   // Mark the canvas: the same element must still be there after live updates.
-  await card.locator('canvas').evaluate((c) => c.setAttribute('data-marked', 'yes'));
+  const panel = page.getByTestId('panel').filter({ has: card });
+  await panel.locator('canvas').evaluate((c) => c.setAttribute('data-marked', 'yes'));
   value = 4242;
   await expect(async () => {
     sys.service.publish(metricsSubject(series), JSON.stringify(value));
     await expect(card).toHaveAttribute('data-last', String(value), { timeout: 1500 });
   }).toPass({ timeout: 15_000 });
   expect(Number(await card.getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
-  await expect(card.locator('canvas')).toHaveAttribute('data-marked', 'yes');
+  await expect(panel.locator('canvas')).toHaveAttribute('data-marked', 'yes');
   await expect(card).toContainText('4242');
   expect(errors).toEqual([]);
 });
@@ -79,7 +80,7 @@ test.describe('transport fallback in the browser', () => {
       await expect(status).toHaveAttribute('data-transport', c.transport);
       await expect(status).toContainText(c.label);
 
-      const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+      const card = page.locator(`[data-testid=series-row][data-series="${series}"]`);
       await expect(async () => {
         sys.service.publish(metricsSubject(series), '1');
         await expect(card).toBeVisible({ timeout: 1000 });
@@ -99,7 +100,7 @@ test('joins under a name with a demo token, keeps it across a reload, and the ch
   await page.goto(sys.hub.url);
   const status = page.getByTestId('connection-status');
   await expect(status).toContainText('as Anonymous');
-  const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+  const card = page.locator(`[data-testid=series-row][data-series="${series}"]`);
   await expect(async () => {
     sys.service.publish(metricsSubject(series), '5');
     await expect(card).toBeVisible({ timeout: 1000 });

@@ -21,7 +21,7 @@ for (const transport of ['ws', 'sse', 'poll'] as const) {
       await page.goto(`${sys.hub.url}/?transport=${transport}`);
       const status = page.getByTestId('connection-status');
       await expect(status).toHaveAttribute('data-transport', transport);
-      const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+      const card = page.locator(`[data-testid=series-row][data-series="${series}"]`);
       await expect(card).toBeVisible({ timeout: 20_000 });
       await expect.poll(async () => Number(await card.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
 
@@ -41,7 +41,7 @@ for (const transport of ['ws', 'sse', 'poll'] as const) {
     await sleep(1500);
     const history = (await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${encodeURIComponent(series)}&limit=2000`)).json()) as { messages: MessageFrame[] };
     // Every stored rollup reached the chart exactly once: the card counts what it took.
-    const card = page.locator(`[data-testid=series-card][data-series="${series}"]`);
+    const card = page.locator(`[data-testid=series-row][data-series="${series}"]`);
     await expect.poll(async () => Number(await card.getAttribute('data-points')), { timeout: 10_000 }).toBe(history.messages.length);
   });
 }

@@ -1,4 +1,4 @@
-import type { ChannelList, HttpErrorBody, MessageFrame, MetricListing, Rollup } from '@pulse/hub/protocol';
+import type { ChannelList, HttpErrorBody, MessageFrame, MetricListing, Rollup, RollupRangeMessages, RollupRangePoints, RollupWindow } from '@pulse/hub/protocol';
 
 /** A failed call, with the hub's own error message when it sent one. */
 export class ApiError extends Error {}
@@ -21,9 +21,23 @@ export async function listMetrics(): Promise<MetricListing[]> {
   return (await get<ChannelList>('/api/channels')).metrics;
 }
 
-export async function rollupHistory(ch: string, limit: number): Promise<MessageFrame<Rollup>[]> {
-  const q = new URLSearchParams({ ch, limit: String(limit) });
-  return (await get<{ messages: MessageFrame<Rollup>[] }>(`/api/history?${q}`)).messages;
+/** Series whose name starts with `prefix` and that have every tag, with their newest rollup. */
+export async function searchSeries(prefix: string, tags: string[], limit: number): Promise<ChannelList> {
+  const q = new URLSearchParams({ q: prefix, limit: String(limit), last: '1' });
+  for (const t of tags) q.append('tag', t);
+  return get<ChannelList>(`/api/channels?${q}`);
+}
+
+/** A series' rollups of one window length in [from, to), merged per `step` when given; `seq` is where live messages go on from. */
+export async function rollupRange(series: string, window: RollupWindow, from: number, to: number, step?: number): Promise<{ rollups: Rollup[]; seq: number; ch: string }> {
+  const q = new URLSearchParams({ ch: `metrics:${series}`, window, from: String(from), to: String(to) });
+  if (step !== undefined) {
+    q.set('step', String(step));
+    const answer = await get<RollupRangePoints>(`/api/history?${q}`);
+    return { rollups: answer.rollups, seq: answer.seq, ch: answer.ch };
+  }
+  const answer = await get<RollupRangeMessages>(`/api/history?${q}`);
+  return { rollups: answer.messages.map((m) => m.data), seq: answer.seq, ch: answer.ch };
 }
 
 /** A room's newest messages of the given kinds, oldest first. */
