@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { metricsSubject } from '@pulse/hub/protocol';
+import { testToken } from '@pulse/hub/testing';
 import { sleep, uniqueName, useSystem } from '../helpers.js';
 
 // The series browser and panels: search, add, windows, pause, zoom, the layout
@@ -54,6 +55,37 @@ test('finds series by prefix and tag, puts them in panels, and a link to the lay
   } finally {
     stop();
   }
+});
+
+test('line protocol from a raw NATS client and JSON over HTTP show up as tagged series', async ({ page }) => {
+  const influx = uniqueName('telegraf_cpu');
+  const json = uniqueName('svc.jobs');
+  const token = await testToken('service', 'browser-ingest');
+  const send = async () => {
+    // What Telegraf's NATS output sends: line protocol on ingest.influx.
+    sys.service.publish('ingest.influx', `${influx},host=web1,cpu=cpu0 usage_idle=93.5,usage_user=4i\n`);
+    const res = await fetch(`${sys.hub.url}/api/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify([{ series: json, value: 12, tags: { queue: 'mail' } }]),
+    });
+    expect(res.status).toBe(200);
+  };
+  await page.goto(sys.hub.url);
+  const search = page.getByTestId('series-search');
+  const results = page.getByTestId('series-results').locator('li');
+  await expect(async () => {
+    await send();
+    await search.fill(`${influx}.usage_idle cpu=cpu0`);
+    await expect(results.filter({ hasText: `${influx}.usage_idle,cpu=cpu0,host=web1` })).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(async () => {
+    await send();
+    await search.fill(`${json} queue=mail`);
+    await expect(results.filter({ hasText: `${json},queue=mail` })).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  await page.getByRole('button', { name: `Add ${json},queue=mail`, exact: true }).click();
+  await expect(page.getByTestId('panel').last().locator(`[data-testid=series-row][data-series="${json},queue=mail"]`)).toHaveAttribute('data-last', '12', { timeout: 15_000 });
 });
 
 test('a panel reads the window that fits its span, and an hour panel stays live at ten-second points', async ({ page }) => {
