@@ -146,8 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
       connections: int(env, 'HUB_MAX_CONNECTIONS', 20_000, 1, 1_000_000),
       pollSessionsPerAddress: int(env, 'HUB_MAX_POLL_SESSIONS_PER_IP', 100, 1, 1_000_000),
       presenceEntries: int(env, 'HUB_MAX_PRESENCE_ENTRIES', 100_000, 1, 10_000_000),
-      publishPerSecond: int(env, 'HUB_PUBLISH_RATE', 20, 1, 100_000),
-      publishBurst: int(env, 'HUB_PUBLISH_BURST', 40, 1, 100_000),
+      publishPerSecond: int(env, 'HUB_PUBLISH_RATE', 30, 1, 100_000),
+      publishBurst: int(env, 'HUB_PUBLISH_BURST', 60, 1, 100_000),
       replaysPerHub: int(env, 'HUB_REPLAYS_PER_HUB', 16, 1, 10_000),
       replaysPerSession: int(env, 'HUB_REPLAYS_PER_SESSION', 2, 1, 1_000),
       // The burst lets a reconnecting client resubscribe every channel it may hold at once.

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { startEmbeddedNats } from './bus/embedded-nats.js';
 import { startWorkers } from './cluster-primary.js';
 import { ConfigError, PROJECT_ROOT, loadConfig, type Config } from './config.js';
-import { DemoGameServer, DEMO_ROOM } from './demo/game-server.js';
+import { GameServer, DEMO_ROOM } from './demo/game-server.js';
+import { RoomBots } from './demo/room-bots.js';
+import { ThrottledLog } from './stats/throttled-log.js';
 import { DemoMetricFeed } from './demo/metric-feed.js';
 import { serveHub, type Stops } from './serve-hub.js';
 
@@ -60,9 +62,16 @@ async function startDemo(config: Config, servers: string, stops: Stops): Promise
   const feed = await DemoMetricFeed.start({ servers, password: config.natsPasswords.service });
   stops.push(() => feed.stop());
   console.log('[pulse] demo metric feed publishing as NATS user "service"');
-  const game = await DemoGameServer.start({ servers, password: config.natsPasswords.game });
+  const log = new ThrottledLog(10_000);
+  const game = await GameServer.start({
+    servers,
+    password: config.natsPasswords.game,
+    onRefused: (reason, room, detail) => log.warn(`demo-input-${reason}`, `an input to room:${room} was dropped: ${detail}`),
+  });
   stops.push(() => game.stop());
-  console.log(`[pulse] demo game server running room:${DEMO_ROOM} as NATS user "game"`);
+  const bots = await RoomBots.start({ servers, password: config.natsPasswords.hub, room: DEMO_ROOM });
+  stops.push(() => bots.stop());
+  console.log(`[pulse] demo game server running every room's game as NATS user "game", with ${bots.bots} bots in room:${DEMO_ROOM}`);
 }
 
 main().catch((err: unknown) => {

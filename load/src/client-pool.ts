@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from './histogram.js';
-import type { RunReport, WorkerCommand, WorkerEvent } from './workers/messages.js';
+import type { PlayerEcho, RunReport, WorkerCommand, WorkerEvent } from './workers/messages.js';
 import type { Target } from './workers/targets.js';
 
 const WORKER = fileURLToPath(new URL('./workers/client-worker.ts', import.meta.url));
@@ -90,6 +90,11 @@ export class ClientPool {
   /** Outages clients reported since the last call: their kind, and ms from losing their connection to being subscribed again. */
   async outages(): Promise<Array<[Target, number]>> {
     return (await this.ask({ cmd: 'outages' }, (e) => (e.ev === 'outages' ? e.outages : undefined))).flat();
+  }
+
+  /** Each player's input-to-echo latency since the run started (players that saw none are left out). */
+  async echoes(): Promise<PlayerEcho[]> {
+    return (await this.ask({ cmd: 'echoes' }, (e) => (e.ev === 'echoes' ? e.echoes : undefined))).flat();
   }
 
   /** Counting of the clients that come back starts now. */

@@ -6,6 +6,9 @@ import { cpuSeconds, rssBytes } from './proc-stats.js';
 import { publishRun } from './publisher.js';
 import type { LoadSystem } from './system.js';
 import type { Target } from './workers/targets.js';
+import type { PlayerEcho } from './workers/messages.js';
+import { GameServer } from '@pulse/hub/demo';
+import { TEST_PASSWORDS } from '@pulse/hub/testing';
 import { metricsSubject, parseRoomSubject, roomSubject } from '@pulse/hub/protocol';
 
 const sc = StringCodec();
@@ -138,8 +141,11 @@ export async function publishers(ctx: ScenarioContext, o: { publishers: number; 
 }
 
 /**
- * P players in `rooms` rooms, each sending an input 20 times a second; a game
- * server on NATS checks every player's inputs arrive, in order, once.
+ * P players in `rooms` rooms, each sending an input 20 times a second to the
+ * demo game server, which applies them and echoes each in its state: every
+ * player's input-to-echo latency (p50, p99) is what a person steering feels.
+ * The load tool also hears the inputs on NATS and checks they arrive, in
+ * order, once.
  */
 export async function players(ctx: ScenarioContext, o: { players: number; rooms: number; seconds: number }) {
   const prefix = `load${Date.now().toString(36)}`;
@@ -161,18 +167,21 @@ export async function players(ctx: ScenarioContext, o: { players: number; rooms:
       perPlayer.set(input.player.id, p);
     }
   })();
+  const game = await GameServer.start({ servers: ctx.sys.nats.url, password: TEST_PASSWORDS.game });
   const pools = Array.from({ length: o.rooms }, () => ClientPool.start(Math.max(1, Math.floor(ctx.loadWorkers / o.rooms)) || 1));
   try {
     for (const [i, pool] of pools.entries()) await connectClients(ctx, pool, 'pulse-player', `room:${prefix}${i}`, Math.ceil(o.players / o.rooms));
     // Counting starts with every player in: inputs sent while others were still joining do not count.
     perPlayer.clear();
     lat.reset();
+    for (const pool of pools) pool.startRun(0);
     const run = await costed(ctx.sys, async () => {
       const ticker = setInterval(() => ctx.progress(`${perPlayer.size} players sending inputs at 20 Hz…`), 1_000);
       await sleep(o.seconds * 1_000);
       clearInterval(ticker);
       return {};
     });
+    const echoes = (await Promise.all(pools.map((p) => p.echoes()))).flat();
     let received = 0;
     let dup = 0;
     let gaps = 0;
@@ -190,11 +199,14 @@ export async function players(ctx: ScenarioContext, o: { players: number; rooms:
       lost: gaps,
       duplicated: dup,
       latencyMs: latency(lat),
+      inputToEcho: echoSummary(echoes, perPlayer.size),
+      refusedInputs: game.refused,
       hub: { hubCpuPct: run.hubCpuPct, hubRssMB: round(rssBytes(ctx.sys.hub.pid) / 1048576) } satisfies HubCost,
     };
   } finally {
     sub.unsubscribe();
     for (const p of pools) await p.close();
+    await game.stop();
   }
 }
 
@@ -231,4 +243,17 @@ export async function capacity(ctx: ScenarioContext, o: { clients: number; sampl
   } finally {
     await pool.close();
   }
+}
+
+/** Per player p50 and p99 from input to its echo in the game's state: their median and worst across players, and every player's. */
+function echoSummary(echoes: PlayerEcho[], players: number) {
+  const of = (key: 'p50' | 'p99') => echoes.map((e) => e[key]).sort((a, b) => a - b);
+  const median = (v: number[]) => round(v[Math.floor(v.length / 2)] ?? 0);
+  return {
+    playersEchoed: echoes.length,
+    playersWithoutEcho: players - echoes.length,
+    p50Ms: { median: median(of('p50')), worst: round(of('p50').at(-1) ?? 0) },
+    p99Ms: { median: median(of('p99')), worst: round(of('p99').at(-1) ?? 0) },
+    perPlayer: echoes.map((e) => ({ echoes: e.echoes, p50Ms: round(e.p50), p99Ms: round(e.p99) })),
+  };
 }

@@ -11,6 +11,7 @@ const PAGES = [
   { path: '/', ready: '[data-testid=series-row]' },
   { path: '/rooms/demo', ready: '[data-testid=connection-status][data-state=open]' },
   { path: '/hubs', ready: '[data-testid=hub-row]' },
+  { path: '/rooms', ready: '[data-testid=lobby-room]' },
 ] as const;
 
 for (const scheme of ['light', 'dark'] as const) {
@@ -41,5 +42,5 @@ test('every page is reachable from the keyboard: the header links take focus in 
     await page.keyboard.press('Tab');
     reached.push(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
   }
-  for (const link of ['Charts', 'Demo room', 'Hubs']) expect(reached).toContain(link);
+  for (const link of ['Charts', 'Demo room', 'Rooms', 'Hubs']) expect(reached).toContain(link);
 });

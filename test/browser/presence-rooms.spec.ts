@@ -1,12 +1,12 @@
 import { expect, test, type Page } from '@playwright/test';
-import { DemoGameServer } from '@pulse/hub/demo';
+import { GameServer } from '@pulse/hub/demo';
 import { TEST_PASSWORDS } from '@pulse/hub/testing';
 import { useSystem } from '../helpers.js';
 
 const GRACE_MS = 1_000;
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) }, { HUB_PRESENCE_GRACE_MS: String(GRACE_MS) });
 
-let game: DemoGameServer | undefined;
+let game: GameServer | undefined;
 test.afterAll(async () => {
   await game?.stop();
 });
@@ -48,7 +48,7 @@ test('two people on the charts page see each other arrive and leave', async ({ b
 });
 
 test('a player steers and chats in the demo room while a viewer watches it live', async ({ browser }) => {
-  game = await DemoGameServer.start({ servers: sys.nats.url, password: TEST_PASSWORDS.game });
+  game = await GameServer.start({ servers: sys.nats.url, password: TEST_PASSWORDS.game });
   const viewer = await (await browser.newContext()).newPage();
   const player = await (await browser.newContext()).newPage();
   const errors: string[] = [];
@@ -56,11 +56,13 @@ test('a player steers and chats in the demo room while a viewer watches it live'
 
   await viewer.goto(`${sys.hub.url}/rooms/demo`);
   await expect(viewer.getByTestId('room-hint')).toBeVisible();
-  await expect(viewer.getByTestId('arena').locator('canvas')).toBeVisible();
+  // Without bots (this test runs none), the game starts with its first player.
+  await expect(viewer.getByTestId('room-empty')).toBeVisible();
 
   await joinAs(player, 'Zoe', 'player');
   await player.getByRole('link', { name: 'Demo room' }).click();
   await expect(player.getByTestId('arena').locator('canvas')).toBeVisible();
+  await expect(viewer.getByTestId('arena').locator('canvas')).toBeVisible();
   await expect(viewer.getByTestId('player')).toHaveText([/Zoe/]);
   await expect(viewer.getByTestId('arena')).toHaveAttribute('data-players', '1');
 

@@ -1,4 +1,4 @@
-import type { ChannelList, HttpErrorBody, MessageFrame, MetricListing, Rollup, RollupRangeMessages, RollupRangePoints, RollupWindow } from '@pulse/hub/protocol';
+import type { ChannelList, HttpErrorBody, PresencePage, MessageFrame, MetricListing, Rollup, RollupRangeMessages, RollupRangePoints, RollupWindow } from '@pulse/hub/protocol';
 
 /** A failed call, with the hub's own error message when it sent one. */
 export class ApiError extends Error {}
@@ -15,6 +15,16 @@ async function get<T>(path: string): Promise<T> {
     throw new ApiError(body?.error.message ?? `the hub answered ${res.status}`);
   }
   return (await res.json()) as T;
+}
+
+/** The rooms that have stored anything (state, events, chat). */
+export async function listRooms(): Promise<string[]> {
+  return (await get<ChannelList>('/api/channels')).rooms.map((r) => r.room);
+}
+
+/** Who is in a channel now: how many, and the first page of them with their roles. */
+export async function presenceOf(ch: string): Promise<PresencePage> {
+  return get<PresencePage>(`/api/presence?${new URLSearchParams({ ch, limit: '200' })}`);
 }
 
 export async function listMetrics(): Promise<MetricListing[]> {

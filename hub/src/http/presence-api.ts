@@ -4,7 +4,7 @@ import { authenticate, type AuthEnv } from './auth.js';
 import { errorResponse } from './errors.js';
 import type { Identity } from '../auth/identity.js';
 import { optionalInt, readableChannel } from './query.js';
-import { fail, isAnonymous, ok, type Result, type User } from '../protocol/index.js';
+import { fail, isAnonymous, ok, type PresencePage, type Result, type User } from '../protocol/index.js';
 
 /** A page holds at most this many members; a channel past it is read with `after`. */
 export const PRESENCE_PAGE_MAX = 1_000;
@@ -44,7 +44,7 @@ export function presenceRoutes(hub: Hub, identity: Identity): Hono<AuthEnv> {
     const page = hub.presence.page(ch.value.ch, after, want + 1);
     const members = page.slice(0, want).map(({ member, sessions }) => ({ ...member, sessions }));
     const next = page.length > want ? members[members.length - 1]!.id : undefined;
-    return c.json({ ch: ch.value.ch, count: hub.presence.count(ch.value.ch), members, ...(next !== undefined && { next }) });
+    return c.json({ ch: ch.value.ch, count: hub.presence.count(ch.value.ch), members, ...(next !== undefined && { next }) } satisfies PresencePage);
   });
   return api;
 }

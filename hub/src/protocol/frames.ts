@@ -16,6 +16,15 @@ export interface User {
 
 export type Member = User;
 
+/** `GET /api/presence?ch=`: the channel's members, a page at a time, and how many there are in all. */
+export interface PresencePage {
+  ch: string;
+  count: number;
+  members: Array<Member & { sessions: number }>;
+  /** The `after` of the next page, when there is one. */
+  next?: string;
+}
+
 /**
  * Anonymous viewers' ids start with this (a generated `anon-…`); no token
  * may claim such an id, so the prefix alone tells them apart.

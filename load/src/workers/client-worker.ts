@@ -1,6 +1,6 @@
 import { Histogram } from '../histogram.js';
 import { clockMs, readProbe } from '../probe.js';
-import type { RunReport, WorkerCommand, WorkerEvent } from './messages.js';
+import type { PlayerEcho, RunReport, WorkerCommand, WorkerEvent } from './messages.js';
 import { openClient, type ClientHandle, type Target } from './targets.js';
 
 /**
@@ -17,6 +17,8 @@ interface ClientState {
   lastIndex: number;
   /** Reconnected and subscribed again since the last `mark`. */
   back: boolean;
+  /** A player's inputs seen applied in the game's state, since the run started. */
+  echoes: Histogram;
 }
 
 const clients: ClientState[] = [];
@@ -38,7 +40,7 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
   const progress = setInterval(() => send({ ev: 'progress', connected, failed }), 500);
   const one = () =>
     new Promise<void>((done) => {
-      const state: ClientState = { target: c.target, handle: undefined as unknown as ClientHandle, open: false, received: 0, duplicated: 0, lastIndex: -1, back: false };
+      const state: ClientState = { target: c.target, handle: undefined as unknown as ClientHandle, open: false, received: 0, duplicated: 0, lastIndex: -1, back: false, echoes: new Histogram() };
       let settled = false;
       const settle = () => {
         if (!settled) {
@@ -76,6 +78,7 @@ async function connect(c: Extract<WorkerCommand, { cmd: 'connect' }>): Promise<v
           state.open = false;
           settle();
         },
+        echo: (ms) => state.echoes.record(ms),
         resubscribed: (outageMs) => {
           state.back = true;
           if (outageMs !== undefined) outages.push([c.target, outageMs]);
@@ -123,6 +126,7 @@ process.on('message', (m: WorkerCommand) => {
         s.received = 0;
         s.duplicated = 0;
         s.lastIndex = -1;
+        s.echoes = new Histogram();
       }
       return;
     case 'report':
@@ -137,6 +141,9 @@ process.on('message', (m: WorkerCommand) => {
     case 'outages':
       send({ ev: 'outages', outages });
       outages = [];
+      return;
+    case 'echoes':
+      send({ ev: 'echoes', echoes: clients.filter((s) => s.echoes.total > 0).map((s): PlayerEcho => ({ echoes: s.echoes.total, p50: s.echoes.quantile(0.5), p99: s.echoes.quantile(0.99) })) });
       return;
     case 'close':
       for (const s of clients) s.handle.close();

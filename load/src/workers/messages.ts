@@ -12,6 +12,8 @@ export type WorkerCommand =
   | { cmd: 'count-back' }
   /** The outages clients reported since the last ask (ms from losing their connection to being subscribed again). */
   | { cmd: 'outages' }
+  /** Each player's input-to-echo latency since the run started. */
+  | { cmd: 'echoes' }
   | { cmd: 'close' };
 
 export interface RunReport {
@@ -32,4 +34,12 @@ export type WorkerEvent =
   | { ev: 'connected'; connected: number; failed: number; firstError?: string }
   | { ev: 'report'; report: RunReport }
   | { ev: 'back'; back: number; clients: number }
-  | { ev: 'outages'; outages: Array<[Target, number]> };
+  | { ev: 'outages'; outages: Array<[Target, number]> }
+  | { ev: 'echoes'; echoes: PlayerEcho[] };
+
+/** One player's inputs seen applied in the game's state: how many, and how long after they were sent. */
+export interface PlayerEcho {
+  echoes: number;
+  p50: number;
+  p99: number;
+}

@@ -31,6 +31,8 @@ export interface ClientEvents {
   closed(): void;
   /** A client that reconnects by itself is connected and subscribed again, `outageMs` after it lost its connection where it knows. */
   resubscribed?(outageMs?: number): void;
+  /** A player's input came back applied in the game's state, `ms` after it was sent. */
+  echo?(ms: number): void;
 }
 
 /** Opens one client of the given kind. `url` is the server's base URL (http://host:port). */
@@ -258,8 +260,9 @@ export const INPUT_HZ = 20;
 
 /**
  * A player: signs in with a demo token (POST /api/login), joins the room and
- * sends `{"kind":"input","input":{"n","t"}}` at INPUT_HZ; the load tool's game
- * server checks `n` per player for losses and `t` for latency.
+ * sends `{"kind":"input","input":{"dx","dy","seq","n","t"}}` at INPUT_HZ: the
+ * load tool checks `n` per player for losses and `t` for the latency to the
+ * game server, and the game's state echoes `seq` once it applied the step.
  */
 function pulsePlayer(url: string, ch: string, on: ClientEvents): ClientHandle {
   let ws: WebSocket | undefined;
@@ -268,18 +271,31 @@ function pulsePlayer(url: string, ch: string, on: ClientEvents): ClientHandle {
   fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'load player', role: 'player' }) })
     .then(async (res) => {
       if (!res.ok) throw new Error(`login answered ${res.status}`);
-      const { token } = (await res.json()) as { token: string };
+      const { token, user } = (await res.json()) as { token: string; user: { id: string } };
       if (stopped) return;
       ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?token=${token}`, { perMessageDeflate: false });
       let n = 0;
+      /** When each input not yet seen applied was sent, by seq. */
+      const sent = new Map<number, number>();
       ws.on('message', (data) => {
         const text = data.toString();
         if (text.startsWith('{"type":"welcome"')) ws!.send(JSON.stringify({ type: 'subscribe', ch }));
         else if (text.startsWith('{"type":"subscribed"') && !timer) {
           on.ready();
           timer = setInterval(() => {
-            ws!.send(`{"type":"publish","ch":${JSON.stringify(ch)},"data":{"kind":"input","input":{"n":${n++},"t":${performance.timeOrigin + performance.now()}}}}`);
+            const seq = ++n;
+            const t = performance.timeOrigin + performance.now();
+            sent.set(seq, t);
+            if (sent.size > 200) sent.delete(sent.keys().next().value!);
+            // A step the game applies (dx, dy, seq), with the index and time the load tool's own counting reads.
+            ws!.send(`{"type":"publish","ch":${JSON.stringify(ch)},"data":{"kind":"input","input":{"dx":${n % 40 < 20 ? 1 : -1},"dy":0,"seq":${seq},"n":${seq - 1},"t":${t}}}}`);
           }, 1000 / INPUT_HZ);
+        } else if (on.echo && text.includes(user.id)) {
+          const echoed = echoedSeq(text, user.id);
+          const at = echoed === undefined ? undefined : sent.get(echoed);
+          if (at === undefined) return;
+          on.echo(performance.timeOrigin + performance.now() - at);
+          for (const seq of sent.keys()) if (seq <= echoed!) sent.delete(seq);
         }
       });
       ws.on('error', (e) => on.failed(e.message));
@@ -296,4 +312,12 @@ function pulsePlayer(url: string, ch: string, on: ClientEvents): ClientHandle {
       ws?.terminate();
     },
   };
+}
+
+/** The seq the game says it applied last for `player`, from a room state or patch message. */
+function echoedSeq(text: string, player: string): number | undefined {
+  const frame = JSON.parse(text) as { type?: string; data?: { state?: { players?: Record<string, { seq?: number }> }; patch?: { players?: Record<string, { seq?: number } | null> } } };
+  if (frame.type !== 'message') return undefined;
+  const seq = (frame.data?.state ?? frame.data?.patch)?.players?.[player]?.seq;
+  return typeof seq === 'number' ? seq : undefined;
 }

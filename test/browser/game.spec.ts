@@ -1,0 +1,136 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { GameServer, RoomBots } from '@pulse/hub/demo';
+import { testToken, TestWsClient, TEST_PASSWORDS } from '@pulse/hub/testing';
+import { uniqueName, useSystem } from '../helpers.js';
+
+// Rooms in the browser: two players and a viewer, the lobby, and motion drawn
+// smoothly between ticks.
+
+const GRACE_MS = 1_000;
+const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) }, { HUB_PRESENCE_GRACE_MS: String(GRACE_MS) });
+
+let game: GameServer | undefined;
+const stops: Array<() => Promise<unknown>> = [];
+test.beforeAll(async () => {
+  game = await GameServer.start({ servers: sys.nats.url, password: TEST_PASSWORDS.game });
+});
+test.afterAll(async () => {
+  for (const stop of stops) await stop().catch(() => undefined);
+  await game?.stop();
+});
+
+async function player(browser: Browser, name: string, room: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(sys.hub.url);
+  await page.getByTestId('join-open').click();
+  await page.getByTestId('join-name').fill(name);
+  await page.getByTestId('join-role').selectOption('player');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(page.getByTestId('connection-status')).toContainText(`as ${name}`);
+  await page.goto(`${sys.hub.url}/rooms/${room}`);
+  await expect(page.getByTestId('arena').locator('canvas')).toBeVisible();
+  return page;
+}
+
+/** The x or y of `name`'s dot in the game state, as the page's accessible canvas content says it. */
+async function position(page: Page, name: string, axis: 'x' | 'y'): Promise<number> {
+  return Number(await page.getByTestId('dot').filter({ hasText: name }).getAttribute(`data-${axis}`));
+}
+
+test('two players see each other move and read each other\'s chat, and a viewer sees both', async ({ browser }) => {
+  const room = uniqueName('duel');
+  const ann = await player(browser, 'Ann', room);
+  const bob = await player(browser, 'Bob', room);
+  const viewer = await (await browser.newContext()).newPage();
+  await viewer.goto(`${sys.hub.url}/rooms/${room}`);
+  for (const page of [ann, bob, viewer]) await expect(page.getByTestId('arena')).toHaveAttribute('data-players', '2');
+
+  for (const [mover, key, axis, watcher] of [[ann, 'ArrowRight', 'x', bob], [bob, 'ArrowDown', 'y', ann]] as const) {
+    const name = mover === ann ? 'Ann' : 'Bob';
+    const before = await position(watcher, name, axis);
+    const sign = before > (axis === 'x' ? 400 : 250) ? -1 : 1;
+    const pressed = sign > 0 ? key : key === 'ArrowRight' ? 'ArrowLeft' : 'ArrowUp';
+    await mover.getByTestId('arena').click();
+    await mover.keyboard.down(pressed);
+    for (const page of [watcher, viewer]) {
+      await expect(async () => expect(sign * ((await position(page, name, axis)) - before)).toBeGreaterThan(40)).toPass({ timeout: 5_000 });
+    }
+    await mover.keyboard.up(pressed);
+    // The mover's own round trip is shown, and so is it to the others.
+    await expect(mover.getByTestId('rtt')).toContainText(/Round trip \d+ ms/);
+  }
+
+  await ann.getByTestId('chat-input').fill('ready?');
+  await ann.getByTestId('chat-input').press('Enter');
+  await expect(bob.getByTestId('chat-line')).toHaveText(['Ann ready?']);
+  await bob.getByTestId('chat-input').fill('go');
+  await bob.getByTestId('chat-input').press('Enter');
+  await expect(ann.getByTestId('chat-line')).toHaveText(['Ann ready?', 'Bob go']);
+  await expect(viewer.getByTestId('chat-line')).toHaveText(['Ann ready?', 'Bob go']);
+  await expect(viewer.getByTestId('player')).toHaveText([/Ann/, /Bob/]);
+});
+
+test('the lobby lists rooms with their players and viewers, following joins and leaves', async ({ page }) => {
+  const room = uniqueName('lobby');
+  await page.goto(`${sys.hub.url}/rooms`);
+  const someone = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${await testToken('player', uniqueName('p'), 'Pat')}`);
+  someone.send({ type: 'subscribe', ch: `room:${room}` });
+  const row = page.locator(`[data-testid=lobby-room][data-room="${room}"]`);
+  await expect(row).toHaveAttribute('data-players', '1', { timeout: 15_000 });
+  await expect(row).toHaveAttribute('data-viewers', '0');
+  const watcher = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${await testToken('viewer', uniqueName('v'), 'Val')}`);
+  watcher.send({ type: 'subscribe', ch: `room:${room}` });
+  await expect(row).toHaveAttribute('data-viewers', '1', { timeout: 10_000 });
+  await someone.close();
+  await watcher.close();
+  await expect(row).toHaveAttribute('data-players', '0', { timeout: GRACE_MS + 10_000 });
+  await expect(row).toHaveAttribute('data-viewers', '0');
+
+  // A room opened by name from the lobby; a bad name is refused with the reason.
+  await page.getByTestId('room-name').fill('a.b');
+  await page.getByTestId('room-open').click();
+  await expect(page.getByRole('alert')).toContainText('must not contain');
+  await page.getByTestId('room-name').fill(room);
+  await page.getByTestId('room-open').click();
+  await expect(page).toHaveURL(new RegExp(`/rooms/${room}$`));
+  await page.getByRole('link', { name: 'All rooms' }).click();
+  await expect(page).toHaveURL(/\/rooms$/);
+});
+
+test('motion is drawn every frame between ticks: no visible steps at 20 ticks a second', async ({ page }) => {
+  const room = uniqueName('smooth');
+  const bots = await RoomBots.start({ servers: sys.nats.url, password: TEST_PASSWORDS.hub, room, count: 1 });
+  stops.push(() => bots.stop());
+  await page.goto(`${sys.hub.url}/rooms/${room}`);
+  await expect(page.getByTestId('arena')).toHaveAttribute('data-players', '1', { timeout: 15_000 });
+  const samples = await page.evaluate(async () => {
+    const canvas = document.querySelector('[data-testid=arena] canvas') as HTMLCanvasElement;
+    const out: Array<{ t: number; x: number; y: number }> = [];
+    await new Promise<void>((resolve) => {
+      const end = performance.now() + 3_000;
+      const step = (now: number) => {
+        const drawn = JSON.parse(canvas.dataset.drawn ?? '{}') as Record<string, [number, number]>;
+        const at = Object.values(drawn)[0];
+        if (at) out.push({ t: now, x: at[0], y: at[1] });
+        if (now < end) requestAnimationFrame(step);
+        else resolve();
+      };
+      requestAnimationFrame(step);
+    });
+    return out;
+  });
+  const speeds: number[] = [];
+  let travelled = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const d = Math.hypot(samples[i]!.x - samples[i - 1]!.x, samples[i]!.y - samples[i - 1]!.y);
+    travelled += d;
+    speeds.push(d / (samples[i]!.t - samples[i - 1]!.t));
+  }
+  speeds.sort((a, b) => a - b);
+  const p95 = speeds[Math.floor(speeds.length * 0.95)]!;
+  console.log(`bot drawn over ${samples.length} frames: ${travelled.toFixed(0)} px, p95 ${p95.toFixed(3)} px/ms`);
+  expect(samples.length).toBeGreaterThan(60);
+  expect(travelled).toBeGreaterThan(50);
+  // Full speed is 6 px a tick, 0.17 px/ms diagonally; drawn tick by tick, a frame would jump 6 px in ~17 ms (0.36 px/ms).
+  expect(p95).toBeLessThan(0.25);
+});
