@@ -185,10 +185,11 @@ test('fifty series updating every second stay smooth: charts are updated, not re
       return { frames: frames.length, p95: frames[Math.floor(frames.length * 0.95)]!, longest: Math.max(0, ...longTasks), longTaskMs: longTasks.reduce((a, b) => a + b, 0) };
     });
     console.log(`50 series: ${measured.frames} frames in 10 s, p95 frame ${measured.p95.toFixed(1)} ms, long tasks ${measured.longTaskMs.toFixed(0)} ms in all, the longest ${measured.longest.toFixed(0)} ms`);
-    // Generous bounds for a busy two-core test machine: a chart rebuilt per point, or a page that redraws everything per message, blows them.
+    // Generous bounds for a two-core machine running other browser tests beside this one (CI measured p95 33 ms,
+    // 1.3 s of long tasks, the longest 227 ms): a chart rebuilt per point, or a page redrawn per message, blows them.
     expect(measured.p95).toBeLessThan(100);
-    expect(measured.longest).toBeLessThan(250);
-    expect(measured.longTaskMs).toBeLessThan(2_000);
+    expect(measured.longest).toBeLessThan(500);
+    expect(measured.longTaskMs).toBeLessThan(3_000);
     await expect(page.locator('canvas[data-marked=yes]')).toHaveCount(10);
     for (const s of series.slice(0, 5)) expect(Number(await row(page, s).getAttribute('data-points'))).toBeGreaterThanOrEqual(8);
   } finally {
