@@ -1,3 +1,4 @@
+import type { User } from './protocol/index.js';
 import type { Server } from 'node:http';
 import { Hono } from 'hono';
 import type { Hub } from './hub.js';
@@ -16,6 +17,9 @@ import { pollRoute } from './transports/poll-route.js';
 import { sessionCommands } from './http/session-commands.js';
 import { SessionForwarding } from './http/session-forwarding.js';
 import { ingestRoutes } from './http/ingest-api.js';
+import { notificationRoutes } from './http/notifications-api.js';
+import { alertRoutes } from './http/alerts-api.js';
+import { DEMO_ALERT_RULE } from './demo/demo-alert.js';
 import { loginRoute } from './http/login.js';
 import { originGuard } from './http/origins.js';
 import { requestBodyLimit } from './http/body-limit.js';
@@ -30,7 +34,9 @@ export function createApp(hub: Hub) {
   app.use('/ws', origins);
   app.use('/api/*', origins);
   app.use('/api/*', requestBodyLimit(() => hub.countLimit('body_size')));
-  if (hub.config.allowAnonymous) app.route('/api/login', loginRoute(identity));
+  // The demo gives each person who signs in an alert that fires now and then.
+  const demoAlert = (user: User) => void hub.alerts.create(user.id, DEMO_ALERT_RULE, Date.now()).catch((err: unknown) => hub.log.warn('demo-alert', String(err)));
+  if (hub.config.allowAnonymous) app.route('/api/login', loginRoute(identity, hub.config.demo ? demoAlert : undefined));
   const keepalive = new SseKeepalive();
   const heartbeat = new WsHeartbeat(hub.config.wsPingMs, () => hub.countLimit('ws_ping'));
   const auth = authenticate(identity);
@@ -48,6 +54,8 @@ export function createApp(hub: Hub) {
   app.post('/api/sessions/:id', auth, forwarding.route((c) => c.req.param('id')), sessionCommands(hub.sessions));
   app.route('/api/presence', presenceRoutes(hub, identity));
   app.route('/api/ingest', ingestRoutes(hub, identity, hub.samples));
+  app.route('/api/notifications', notificationRoutes(hub, identity, hub.inbox));
+  app.route('/api/alerts', alertRoutes(hub, identity));
   app.route('/api', apiRoutes(hub, identity));
   app.all('/api/*', (c) => errorResponse(c, { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));
   app.route('/', dashboardRoutes(hub.config.dashboardDir));

@@ -33,6 +33,8 @@ export interface Config {
   /** Rollup history per window length: HUB_ROLLUPS_MAX_AGE_MIN, HUB_ROLLUPS_10S_MAX_AGE_H, HUB_ROLLUPS_1M_MAX_AGE_D. */
   rollupsMaxAgeMinutes: Record<RollupWindow, number>;
   roomsMaxAgeMinutes: number;
+  /** Notifications kept per person (at least 1,000) and days (at least 30). */
+  inbox: { perUser: number; maxAgeDays: number };
   /**
    * How long a stopping hub fails its health check, refusing new sessions but serving its own,
    * before it tells them to move: long enough for a balancer to stop sending it requests.
@@ -123,6 +125,10 @@ export function loadConfig(env: Env = process.env): Config {
       '1m': 24 * 60 * int(env, 'HUB_ROLLUPS_1M_MAX_AGE_D', 7, 7, 366),
     },
     roomsMaxAgeMinutes: int(env, 'HUB_ROOMS_MAX_AGE_MIN', 20, 1, 7 * 24 * 60),
+    inbox: {
+      perUser: int(env, 'HUB_INBOX_MAX_PER_USER', 1_000, 1_000, 1_000_000),
+      maxAgeDays: int(env, 'HUB_INBOX_MAX_AGE_D', 30, 30, 3_650),
+    },
     roomStates: {
       idleMs: int(env, 'HUB_ROOM_STATE_IDLE_MS', 30_000, 100, 24 * 60 * 60_000),
       maxRooms: int(env, 'HUB_ROOM_STATES_MAX', 10_000, 1, 10_000_000),

@@ -1,12 +1,19 @@
-import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
-import { ROLLUP_WINDOWS, type ChannelKind, type PulseError, type RollupWindow, type TransportKind } from './protocol/index.js';
+import type { JetStreamClient, JetStreamManager, NatsConnection, Subscription } from 'nats';
+import { ROLLUP_WINDOWS, type ChannelKind, type PulseError, type Rollup, type RollupWindow, type TransportKind } from './protocol/index.js';
 import { BusState } from './bus/connect.js';
-import { LiveFeed, SLOW_CONSUMER_PENDING, type LiveFeedEvents } from './bus/live-feed.js';
+import { LiveFeed, SLOW_CONSUMER_PENDING, type LiveFeedEvents, type StreamMessage } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
 import { setUpStreams } from './bus/jetstream-setup.js';
 import { InfluxSubscription } from './ingest/influx-subscription.js';
 import { SampleWriter } from './ingest/sample-writer.js';
-import { ROLLUP_STREAMS, ROOMS_STREAM } from './bus/streams.js';
+import { INBOX_STREAM, ROLLUP_STREAMS, ROOMS_STREAM } from './bus/streams.js';
+import { InboxChannels } from './inbox/inbox-channels.js';
+import { InboxStore } from './inbox/inbox-store.js';
+import { AlertRules } from './alerts/alert-rules.js';
+import { AlertEvaluator } from './alerts/alert-evaluator.js';
+import { partitionOf } from './rollups/partitions.js';
+import { seriesOfRollupSubject } from './bus/subjects.js';
+import { subscribeNotify } from './inbox/notify-subscription.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
 import { PageChannels } from './channels/page-channels.js';
@@ -51,6 +58,8 @@ interface Basics {
   registry: ChannelRegistry;
   log: ThrottledLog;
   presence: Presence;
+  inbox: InboxStore;
+  alerts: AlertRules;
 }
 
 /**
@@ -73,6 +82,12 @@ export class Hub {
   readonly rooms: RoomChannels;
   readonly bus: BusState;
   readonly statuses: StatusChannels;
+  /** Every person's notifications and read state. */
+  readonly inbox: InboxStore;
+  readonly alerts: AlertRules;
+  private readonly evaluator: AlertEvaluator;
+  private readonly decoder = new TextDecoder();
+  private notify: Subscription | undefined;
   /** Where ingest (HTTP, ingest.influx) stores its samples. */
   readonly samples: SampleWriter;
   private influx: InfluxSubscription | undefined;
@@ -86,7 +101,17 @@ export class Hub {
   private readonly replays: ReplayGate;
 
   private constructor(b: Basics) {
-    ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence } = b);
+    ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence, inbox: this.inbox, alerts: this.alerts } = b);
+    const alertFailed = this.stats.counter('pulse_alert_failures_total', 'Alert notifications that could not be sent');
+    this.evaluator = new AlertEvaluator(
+      this.alerts,
+      (series) => this.rollups?.partitions.includes(partitionOf(series)) ?? false,
+      (owner, n) => this.inbox.send(owner, n, Date.now()),
+      (err) => {
+        alertFailed.inc();
+        this.log.warn('alert', `an alert notification was not sent: ${String(err)}`);
+      },
+    );
     this.js = this.nc.jetstream();
     this.samples = new SampleWriter(this.js);
     this.bus = new BusState(this.nc);
@@ -113,6 +138,7 @@ export class Hub {
       metrics1m: this.rollupChannels['1m'],
       room: this.rooms,
       page: new PageChannels(),
+      inbox: new InboxChannels(new StreamHistory(this.js, this.jsm, INBOX_STREAM)),
       status: this.statuses,
       ops: this.ops,
     };
@@ -177,7 +203,7 @@ export class Hub {
   static async start(nc: NatsConnection, config: Config): Promise<Hub> {
     let hub: Hub | undefined;
     const log = new ThrottledLog(LOG_INTERVAL_MS);
-    const sizing = { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes, replicas: config.jsReplicas };
+    const sizing = { rollupsMaxAgeMinutes: config.rollupsMaxAgeMinutes, roomsMaxAgeMinutes: config.roomsMaxAgeMinutes, inbox: config.inbox, replicas: config.jsReplicas };
     const jsm = await setUpStreams(nc, sizing, (err) => log.warn('jetstream', `waiting for JetStream to accept the streams at R${config.jsReplicas}: ${String(err)}`));
     const stats = new Stats();
     const registry = new ChannelRegistry();
@@ -199,7 +225,9 @@ export class Hub {
       // The hub is built after presence: status changes before that have no watcher to reach.
       onStatus: (id, status) => hub?.statuses.changed(id, status),
     });
-    hub = new Hub({ nc, jsm, config, stats, registry, log, presence });
+    const inbox = await InboxStore.start(nc, jsm, config.jsReplicas);
+    const alerts = await AlertRules.start(nc.jetstream(), config.jsReplicas);
+    hub = new Hub({ nc, jsm, config, stats, registry, log, presence, inbox, alerts });
     await hub.startFlows();
     return hub;
   }
@@ -211,6 +239,7 @@ export class Hub {
       const stream = ROLLUP_STREAMS[rollups.window];
       this.feeds.push(
         await LiveFeed.start(this.nc, stream, (m) => {
+          if (rollups.window === '1s') this.evaluate(m);
           const ch = rollups.channelOf(m.subject);
           if (!this.registry.has(ch)) return;
           delivered.inc();
@@ -218,6 +247,29 @@ export class Hub {
         }, this.feedEvents(stream)),
       );
     }
+
+    this.feeds.push(
+      await LiveFeed.start(this.nc, INBOX_STREAM, (m) => {
+        const ch = InboxChannels.channelOf(m.subject);
+        if (!ch || !this.registry.has(ch)) return;
+        delivered.inc();
+        framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data)));
+      }, this.feedEvents(INBOX_STREAM)),
+    );
+    this.countNotification('nats', 0);
+    this.countNotification('http', 0);
+    const badNotify = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_notify' });
+    this.notify = subscribeNotify(this.nc, this.inbox, {
+      sent: () => this.countNotification('nats'),
+      refused: (subject, error) => {
+        badNotify.inc();
+        this.log.warn('bad-notification', `${subject.slice(0, 120)}: ${error.message}`);
+      },
+      failed: (err) => {
+        this.countJetStreamError('notify');
+        this.log.warn('notify', `a notification was not stored: ${String(err)}`);
+      },
+    });
 
     const badRoom = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_rooms' });
     this.feeds.push(
@@ -268,6 +320,17 @@ export class Hub {
       },
       heartbeatsMissed: () => missed.inc(),
     };
+  }
+
+  /** Alert rules read the one-second rollups of the series this process rolls up. */
+  private evaluate(m: StreamMessage): void {
+    const series = seriesOfRollupSubject('1s', m.subject);
+    if (this.evaluator.wants(series)) this.evaluator.take(series, JSON.parse(this.decoder.decode(m.data)) as Rollup);
+  }
+
+  /** One more notification stored, by the door it came in (`pulse_notifications_total`). */
+  countNotification(via: 'nats' | 'http', n = 1): void {
+    this.stats.counter('pulse_notifications_total', 'Notifications stored, by how they were sent', { via }).inc(n);
   }
 
   /** What one ingest request or message came to (`pulse_ingest_*`), by format: `line` and `json` over HTTP, `influx` over NATS. */
@@ -321,7 +384,7 @@ export class Hub {
     for (const kind of ['metrics', 'room']) this.stats.counter('pulse_coalesced_total', COALESCED_HELP, { kind });
     for (const op of ['history_read', 'rollup_publish']) jetStreamErrors(this.stats, op);
     for (const limit of LIMIT_KINDS) this.limitHits(limit);
-    for (const stream of [...Object.values(ROLLUP_STREAMS), ROOMS_STREAM]) this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
+    for (const stream of [...Object.values(ROLLUP_STREAMS), ROOMS_STREAM, INBOX_STREAM]) this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
     this.stats.counterFrom('pulse_nats_reconnects_total', 'Reconnections to NATS', () => this.bus.reconnects);
     this.stats.counterFrom('pulse_nats_disconnects_total', 'Losses of the NATS connection', () => this.bus.disconnects);
     this.stats.gauge('pulse_session_queued_bytes', 'Bytes waiting for clients (unsent, or not yet taken by polls), by transport', () =>
@@ -355,6 +418,8 @@ export class Hub {
     this.typing.stop();
     this.ops.stop();
     this.influx?.stop();
+    this.notify?.unsubscribe();
+    this.alerts.stop();
     this.sessions.closeAll();
     this.presence.stop();
     await Promise.all(this.feeds.map((f) => f.stop().catch(() => undefined)));

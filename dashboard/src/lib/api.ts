@@ -1,12 +1,13 @@
-import type { ChannelList, HttpErrorBody, PresencePage, MessageFrame, MetricListing, Rollup, RollupRangeMessages, RollupRangePoints, RollupWindow } from '@pulse/hub/protocol';
+import { storedToken } from './connection.svelte';
+import type { AlertRule, AlertRuleInput, ChannelList, HttpErrorBody, NotificationsPage, PresencePage, MessageFrame, MetricListing, Rollup, RollupRangeMessages, RollupRangePoints, RollupWindow } from '@pulse/hub/protocol';
 
 /** A failed call, with the hub's own error message when it sent one. */
 export class ApiError extends Error {}
 
-async function get<T>(path: string): Promise<T> {
+async function get<T>(path: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path);
+    res = await fetch(path, init);
   } catch {
     throw new ApiError('the hub cannot be reached');
   }
@@ -25,6 +26,43 @@ export async function listRooms(): Promise<string[]> {
 /** Who is in a channel now: how many, and the first page of them with their roles. */
 export async function presenceOf(ch: string): Promise<PresencePage> {
   return get<PresencePage>(`/api/presence?${new URLSearchParams({ ch, limit: '200' })}`);
+}
+
+/** A call made as the signed-in person (their token), for what is theirs alone. */
+function asPerson<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+  const token = storedToken();
+  return get<T>(path, {
+    method,
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+}
+
+/** The person's notifications, newest first, `before` a seq for older ones. */
+export function listNotifications(before?: number, limit = 20): Promise<NotificationsPage> {
+  const q = new URLSearchParams({ limit: String(limit), ...(before !== undefined && { before: String(before) }) });
+  return asPerson<NotificationsPage>(`/api/notifications?${q}`);
+}
+
+export function markRead(id: string): Promise<unknown> {
+  return asPerson(`/api/notifications/${encodeURIComponent(id)}/read`, 'POST');
+}
+
+/** Marks read everything up to the newest notification this page has seen, and nothing that came after it. */
+export function markAllRead(upTo: number): Promise<unknown> {
+  return asPerson('/api/notifications/read-all', 'POST', { upTo });
+}
+
+export async function listAlertRules(): Promise<AlertRule[]> {
+  return (await asPerson<{ rules: AlertRule[] }>('/api/alerts')).rules;
+}
+
+export function createAlertRule(rule: AlertRuleInput): Promise<AlertRule> {
+  return asPerson<AlertRule>('/api/alerts', 'POST', rule);
+}
+
+export function deleteAlertRule(id: string): Promise<unknown> {
+  return asPerson(`/api/alerts/${encodeURIComponent(id)}`, 'DELETE');
 }
 
 export async function listMetrics(): Promise<MetricListing[]> {

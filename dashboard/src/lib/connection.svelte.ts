@@ -12,6 +12,11 @@ function forcedTransport(): TransportKind[] | undefined {
 
 const TOKEN_KEY = 'pulse.token';
 
+/** The signed-in token of this browser, for HTTP calls made as the person. */
+export function storedToken(): string | undefined {
+  return localStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
 /**
  * The page's one connection to the hub, with its status as reactive state.
  * Joining under a name swaps the connection for one with the new token; the

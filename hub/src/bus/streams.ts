@@ -1,6 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
 import { METRICS_SUBJECTS, ROLLUP_WINDOWS, roomSubject, type RollupWindow, type RoomPart } from '../protocol/index.js';
-import { SAMPLES_TICK_SUBJECT, rollupSubjects } from './subjects.js';
+import { INBOX_SUBJECTS, SAMPLES_TICK_SUBJECT, rollupSubjects } from './subjects.js';
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -27,6 +27,12 @@ export const ROOMS_STREAM = 'PULSE_ROOMS';
  */
 export const SAMPLES_STREAM = 'PULSE_SAMPLES';
 export const SAMPLES_MAX_AGE_MINUTES = 3;
+/**
+ * Every person's notifications and read-state changes: kept per person (a
+ * limit per subject) and by age, on file, deduplicated by a sender's `key`
+ * for 10 minutes.
+ */
+export const INBOX_STREAM = 'PULSE_INBOX';
 /** The parts of a room the stream keeps; input and presence ride core NATS only. */
 export const STORED_ROOM_PARTS = ['state', 'events', 'chat'] as const satisfies readonly RoomPart[];
 export type StoredRoomPart = (typeof STORED_ROOM_PARTS)[number];
@@ -43,6 +49,8 @@ export interface StreamSizing {
   rollupsMaxAgeMinutes: Record<RollupWindow, number>;
   /** How long room state, events and chat stay in history. */
   roomsMaxAgeMinutes: number;
+  /** Notifications kept per person, and for how long (HUB_INBOX_MAX_PER_USER, HUB_INBOX_MAX_AGE_D). */
+  inbox: { perUser: number; maxAgeDays: number };
   /** Copies of each stream (HUB_JS_REPLICAS). */
   replicas: number;
 }
@@ -85,6 +93,11 @@ export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing)
     await ensureStream(jsm, historyStream(ROLLUP_STREAMS[w], [rollupSubjects(w)], sizing.rollupsMaxAgeMinutes[w], sizing.replicas, ROLLUP_MAX_BYTES[w]));
   }
   await ensureStream(jsm, historyStream(ROOMS_STREAM, ROOMS_SUBJECTS, sizing.roomsMaxAgeMinutes, sizing.replicas));
+  await ensureStream(jsm, {
+    ...historyStream(INBOX_STREAM, [INBOX_SUBJECTS], sizing.inbox.maxAgeDays * 24 * 60, sizing.replicas),
+    max_msgs_per_subject: sizing.inbox.perUser,
+    duplicate_window: 10 * MINUTE_NS,
+  });
 }
 
 export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {

@@ -23,6 +23,24 @@ export function seriesOfRollupSubject(window: RollupWindow, subject: string): st
   return subject.slice(ROLLUP_PREFIXES[window].length);
 }
 
+/**
+ * A person's inbox: `pulse.inbox.<user>.n` holds their notifications and
+ * `.r` the changes of their read state, so the stream keeps its limit of
+ * notifications per person whatever they read. The user id is base64url, so
+ * any id is one subject token.
+ */
+export const INBOX_SUBJECTS = 'pulse.inbox.>';
+export type InboxPart = 'n' | 'r';
+
+export function inboxSubject(user: string, part: InboxPart | '*'): string {
+  return `pulse.inbox.${Buffer.from(user).toString('base64url')}.${part}`;
+}
+
+export function userOfInboxSubject(subject: string): string | undefined {
+  const token = subject.split('.')[2];
+  return token === undefined ? undefined : Buffer.from(token, 'base64url').toString();
+}
+
 /** Typing flags between hubs, on core NATS. */
 const TYPING_PREFIX = 'pulse.typing.';
 export const TYPING_SUBJECTS = `${TYPING_PREFIX}*`;

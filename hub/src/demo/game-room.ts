@@ -1,4 +1,5 @@
 import type { Json } from '../protocol/merge-patch.js';
+import type { NotificationInput } from '../protocol/index.js';
 import { CoinChase, TICK_MS, type Steer } from './coin-chase.js';
 import { diffState } from './state-diff.js';
 
@@ -16,10 +17,14 @@ export class GameRoom {
   private last: Json | undefined;
   private ticks = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Who leads the room on score. */
+  private leader: string | undefined;
 
   constructor(
     readonly name: string,
     private readonly publish: (part: GamePart, payload: unknown) => void,
+    /** A person who lost the lead hears it in their inbox. */
+    private readonly notify: (user: string, n: NotificationInput) => void = () => undefined,
   ) {}
 
   join(id: string, name: string, bot = false): void {
@@ -51,12 +56,32 @@ export class GameRoom {
     this.timer = undefined;
   }
 
+  private followLead(): void {
+    const players = this.game.state.players;
+    const before = this.leader === undefined ? undefined : players[this.leader];
+    let lead = this.leader;
+    for (const [id, p] of Object.entries(players)) if (p.score > (lead === undefined ? -1 : (players[lead]?.score ?? -1))) lead = id;
+    if (lead === this.leader) return;
+    const lost = this.leader;
+    this.leader = lead;
+    if (lost === undefined || !before || before.bot || lead === undefined) return;
+    const now = players[lead]!;
+    this.notify(lost, {
+      title: `You lost the lead in room ${this.name}`,
+      body: `${now.name} leads with ${now.score}; you have ${before.score}.`,
+      kind: 'game',
+      data: { url: `/rooms/${encodeURIComponent(this.name)}` },
+    });
+  }
+
   private tick(): void {
     this.ticks++;
-    for (const id of this.game.tick()) {
+    const scored = this.game.tick();
+    for (const id of scored) {
       const p = this.game.state.players[id]!;
       this.publish('events', { type: 'coin', by: { id, name: p.name }, score: p.score });
     }
+    if (scored.length > 0) this.followLead();
     const now = JSON.parse(JSON.stringify(this.game.state)) as Json;
     if (this.last === undefined || this.ticks % FULL_STATE_EVERY === 0) {
       this.publish('state', { tick: this.ticks, state: now });

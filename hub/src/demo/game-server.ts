@@ -1,5 +1,5 @@
 import { connect, StringCodec, type NatsConnection } from 'nats';
-import { parseRoomSubject, roomSubject } from '../protocol/index.js';
+import { notifySubject, parseRoomSubject, roomSubject } from '../protocol/index.js';
 import { GameRoom, type GamePart } from './game-room.js';
 import { InputRates, readInput, type InputRefusal } from './input-check.js';
 
@@ -89,7 +89,11 @@ export class GameServer {
     if (room) return room;
     if (this.rooms.size >= MAX_ROOMS) this.dropIdleRoom();
     if (this.rooms.size >= MAX_ROOMS) return undefined;
-    room = new GameRoom(name, (part, payload) => this.publish(name, part, payload));
+    room = new GameRoom(
+      name,
+      (part, payload) => this.publish(name, part, payload),
+      (user, n) => this.nc.publish(notifySubject(user), sc.encode(JSON.stringify(n))),
+    );
     this.rooms.set(name, room);
     return room;
   }

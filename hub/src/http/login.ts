@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Role } from '../protocol/index.js';
+import type { Role, User } from '../protocol/index.js';
 import type { Identity } from '../auth/identity.js';
 import { errorResponse } from './errors.js';
 
@@ -14,7 +14,7 @@ const NAME = /^[\p{L}\p{N} _.'-]{1,40}$/u;
  * or player. It exists only while anonymous access is on: it grants nothing an
  * anonymous visitor could not already get, except a name and a seat in a room.
  */
-export function loginRoute(identity: Identity): Hono {
+export function loginRoute(identity: Identity, signedIn: (user: User) => void = () => undefined): Hono {
   const login = new Hono();
   login.post('/', async (c) => {
     let body: unknown;
@@ -31,6 +31,7 @@ export function loginRoute(identity: Identity): Hono {
     }
     const user = { id: `user-${randomBytes(6).toString('hex')}`, name: trimmed, role: role as Role };
     const token = await identity.issue(user, LOGIN_TOKEN_TTL_S);
+    signedIn(user);
     return c.json({ token, user, expiresAt: Date.now() + LOGIN_TOKEN_TTL_S * 1000 });
   });
   return login;

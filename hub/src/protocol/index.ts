@@ -13,3 +13,5 @@ export * from './channel-list.js';
 export * from './sketch.js';
 export * from './rollup-merge.js';
 export * from './history.js';
+export * from './notification.js';
+export * from './alert.js';

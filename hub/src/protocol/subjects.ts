@@ -21,6 +21,18 @@ export function seriesOfMetricsSubject(subject: string): string | undefined {
   return subject.startsWith(METRICS_PREFIX) ? subject.slice(METRICS_PREFIX.length) : undefined;
 }
 
+/** `notify.<userId>`: a notification for one person (as the `service` user, or `game`). */
+export const NOTIFY_SUBJECTS = 'notify.*';
+const NOTIFY_PREFIX = 'notify.';
+
+export function notifySubject(user: string): string {
+  return NOTIFY_PREFIX + user;
+}
+
+export function userOfNotifySubject(subject: string): string | undefined {
+  return subject.startsWith(NOTIFY_PREFIX) ? subject.slice(NOTIFY_PREFIX.length) : undefined;
+}
+
 /**
  * A room's subjects: `state` and `events` from the game server, `chat`
  * stored by the hub, `input` and `presence` from the hub to the game server.
