@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { notifySubject, type InboxData, type MessageFrame, type NotificationsPage } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, testToken, TestWsClient, TEST_PASSWORDS, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import { startHubProcess, startTestNats, testToken, TestPollClient, TestSseClient, TestWsClient, TEST_PASSWORDS, type HubProcess, type TestNats } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName } from './helpers.js';
 
 // Inboxes with a real nats-server and two hubs: sending over NATS and HTTP,
@@ -145,6 +145,27 @@ describe('notifications', () => {
     await eventually(() => (messages(back).length >= 2 ? true : undefined));
     expect(messages(back).map((m) => m.data.kind === 'notification' && m.data.notification.title)).toEqual(['n4', 'n5']);
     expect(messages(back)[0]!.seq).toBe(since);
+  });
+
+  it('resume over SSE and long-poll too, and those doors stay shut to others', async () => {
+    const ivy = await person();
+    const first = (await send(a, { user: ivy.id, title: 'before' })).body.seq as number;
+    await send(a, { user: ivy.id, title: 'missed 1' });
+    await send(b, { user: ivy.id, title: 'missed 2' });
+    for (const open of [
+      (ch: string[], token: string) => TestSseClient.connect(a.url, ch, { token }),
+      (ch: string[], token: string) => TestPollClient.connect(b.url, ch, { token }),
+    ]) {
+      const c = await open([], ivy.token);
+      closers.push(() => c.close());
+      await c.send({ type: 'subscribe', ch: `inbox:${ivy.id}`, since: first });
+      await eventually(() => (messages(c as unknown as TestWsClient).length >= 2 ? true : undefined));
+      expect(messages(c as unknown as TestWsClient).map((m) => m.data.kind === 'notification' && m.data.notification.title)).toEqual(['missed 1', 'missed 2']);
+      const other = await open([], (await person()).token);
+      closers.push(() => other.close());
+      await other.send({ type: 'subscribe', ch: `inbox:${ivy.id}`, since: 0 });
+      expect(await other.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden' });
+    }
   });
 
   it('refuse bad payloads with the reason, over HTTP and over NATS', async () => {
