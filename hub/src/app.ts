@@ -41,8 +41,9 @@ export function createApp(hub: Hub) {
   const heartbeat = new WsHeartbeat(hub.config.wsPingMs, () => hub.countLimit('ws_ping'));
   const auth = authenticate(identity);
   const streamLimits = { maxChannels: hub.config.limits.subscriptionsPerSession, maxBufferedBytes: hub.config.maxBufferedBytes };
-  const upgrades = new WsUpgrades(app, hub.sessions, heartbeat, streamLimits);
+  const upgrades = new WsUpgrades(app, hub.sessions, heartbeat, streamLimits, hub.yjs);
   app.get('/ws', auth, upgrades.route());
+  app.get('/yjs/:name', auth, upgrades.yjsRoute());
   app.get('/api/sse', auth, sseRoute(hub.sessions, keepalive, streamLimits));
   const forwarded = (outcome: string) => hub.stats.counter('pulse_session_requests_forwarded_total', 'Poll and command requests forwarded to the hub process holding the session, by outcome', { outcome });
   const forwarding = new SessionForwarding(hub.nc, hub.sessions.processId, {

@@ -6,13 +6,16 @@ import { StreamHistory } from './bus/stream-history.js';
 import { setUpStreams } from './bus/jetstream-setup.js';
 import { InfluxSubscription } from './ingest/influx-subscription.js';
 import { SampleWriter } from './ingest/sample-writer.js';
-import { INBOX_STREAM, ROLLUP_STREAMS, ROOMS_STREAM } from './bus/streams.js';
+import { DOCS_STREAM, INBOX_STREAM, ROLLUP_STREAMS, ROOMS_STREAM } from './bus/streams.js';
+import { DocLog, COMPACT_AFTER } from './docs/doc-log.js';
+import { DocChannels, DocPublisher } from './docs/doc-channels.js';
+import { YjsDocs } from './docs/yjs-docs.js';
 import { InboxChannels } from './inbox/inbox-channels.js';
 import { InboxStore } from './inbox/inbox-store.js';
 import { AlertRules } from './alerts/alert-rules.js';
 import { AlertEvaluator } from './alerts/alert-evaluator.js';
 import { partitionOf } from './rollups/partitions.js';
-import { seriesOfRollupSubject } from './bus/subjects.js';
+import { docOfSubject, seriesOfRollupSubject } from './bus/subjects.js';
 import { subscribeNotify } from './inbox/notify-subscription.js';
 import { channelMessage } from './channels/channel-message.js';
 import { ChannelRegistry } from './channels/registry.js';
@@ -60,6 +63,7 @@ interface Basics {
   presence: Presence;
   inbox: InboxStore;
   alerts: AlertRules;
+  docLog: DocLog;
 }
 
 /**
@@ -86,6 +90,10 @@ export class Hub {
   readonly inbox: InboxStore;
   readonly alerts: AlertRules;
   private readonly evaluator: AlertEvaluator;
+  /** Shared documents over y-websocket's protocol (`/yjs/<name>`). */
+  readonly yjs: YjsDocs;
+  private readonly docLog: DocLog;
+  private readonly appendsSinceCompaction = new Map<string, number>();
   private readonly decoder = new TextDecoder();
   private notify: Subscription | undefined;
   /** Where ingest (HTTP, ingest.influx) stores its samples. */
@@ -101,7 +109,11 @@ export class Hub {
   private readonly replays: ReplayGate;
 
   private constructor(b: Basics) {
-    ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence, inbox: this.inbox, alerts: this.alerts } = b);
+    ({ nc: this.nc, jsm: this.jsm, config: this.config, stats: this.stats, registry: this.registry, log: this.log, presence: this.presence, inbox: this.inbox, alerts: this.alerts, docLog: this.docLog } = b);
+    const docsRefused = (reason: string) => this.stats.counter('pulse_doc_refused_total', 'Document messages refused, by reason', { reason }).inc();
+    // Typing sends an update per keystroke and awareness per cursor move: a session's frame rate, not its publish rate.
+    const docRate = { perSecond: this.config.limits.framePerSecond, burst: this.config.limits.frameBurst };
+    this.yjs = new YjsDocs(this.nc, b.docLog, docRate, (name) => this.docStored(name), docsRefused);
     const alertFailed = this.stats.counter('pulse_alert_failures_total', 'Alert notifications that could not be sent');
     this.evaluator = new AlertEvaluator(
       this.alerts,
@@ -139,6 +151,7 @@ export class Hub {
       room: this.rooms,
       page: new PageChannels(),
       inbox: new InboxChannels(new StreamHistory(this.js, this.jsm, INBOX_STREAM)),
+      doc: new DocChannels(new StreamHistory(this.js, this.jsm, DOCS_STREAM)),
       status: this.statuses,
       ops: this.ops,
     };
@@ -155,7 +168,7 @@ export class Hub {
       registry: this.registry,
       replays: this.replays,
       sources: this.sources,
-      publishers: { room: new RoomPublisher(this.nc, this.js, this.typing) },
+      publishers: { room: new RoomPublisher(this.nc, this.js, this.typing), doc: new DocPublisher(b.docLog, (name) => this.docStored(name)) },
       presence: this.presence,
       limits: this.config.limits,
       policy: { opsPublic: this.config.opsPublic },
@@ -227,7 +240,8 @@ export class Hub {
     });
     const inbox = await InboxStore.start(nc, jsm, config.jsReplicas);
     const alerts = await AlertRules.start(nc.jetstream(), config.jsReplicas);
-    hub = new Hub({ nc, jsm, config, stats, registry, log, presence, inbox, alerts });
+    const docLog = await DocLog.start(nc.jetstream(), jsm, config.jsReplicas);
+    hub = new Hub({ nc, jsm, config, stats, registry, log, presence, inbox, alerts, docLog });
     await hub.startFlows();
     return hub;
   }
@@ -256,6 +270,17 @@ export class Hub {
         framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data)));
       }, this.feedEvents(INBOX_STREAM)),
     );
+    this.feeds.push(
+      await LiveFeed.start(this.nc, DOCS_STREAM, (m) => {
+        this.yjs.take(m);
+        const name = docOfSubject(m.subject);
+        const ch = `doc:${name}`;
+        if (name === undefined || !this.registry.has(ch)) return;
+        delivered.inc();
+        framesOut.inc(this.registry.publish(channelMessage(ch, m.seq, m.ts, m.data)));
+      }, this.feedEvents(DOCS_STREAM)),
+    );
+    this.yjs.start();
     this.countNotification('nats', 0);
     this.countNotification('http', 0);
     const badNotify = this.stats.counter('pulse_bad_input_total', 'Malformed input, by source', { source: 'nats_notify' });
@@ -322,6 +347,20 @@ export class Hub {
     };
   }
 
+  /** Every so many updates stored here, the document is compacted (DocLog decides whether it needs it). */
+  private docStored(name: string): void {
+    const n = (this.appendsSinceCompaction.get(name) ?? 0) + 1;
+    if (n < COMPACT_AFTER) {
+      this.appendsSinceCompaction.set(name, n);
+      return;
+    }
+    this.appendsSinceCompaction.delete(name);
+    this.docLog.compact(name).catch((err: unknown) => {
+      this.countJetStreamError('doc_compaction');
+      this.log.warn('doc-compaction', `${name.slice(0, 80)}: ${String(err)}`);
+    });
+  }
+
   /** Alert rules read the one-second rollups of the series this process rolls up. */
   private evaluate(m: StreamMessage): void {
     const series = seriesOfRollupSubject('1s', m.subject);
@@ -384,7 +423,7 @@ export class Hub {
     for (const kind of ['metrics', 'room']) this.stats.counter('pulse_coalesced_total', COALESCED_HELP, { kind });
     for (const op of ['history_read', 'rollup_publish']) jetStreamErrors(this.stats, op);
     for (const limit of LIMIT_KINDS) this.limitHits(limit);
-    for (const stream of [...Object.values(ROLLUP_STREAMS), ROOMS_STREAM, INBOX_STREAM]) this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
+    for (const stream of [...Object.values(ROLLUP_STREAMS), ROOMS_STREAM, INBOX_STREAM, DOCS_STREAM]) this.stats.counter('pulse_nats_slow_consumers_total', SLOW_CONSUMERS_HELP, { stream });
     this.stats.counterFrom('pulse_nats_reconnects_total', 'Reconnections to NATS', () => this.bus.reconnects);
     this.stats.counterFrom('pulse_nats_disconnects_total', 'Losses of the NATS connection', () => this.bus.disconnects);
     this.stats.gauge('pulse_session_queued_bytes', 'Bytes waiting for clients (unsent, or not yet taken by polls), by transport', () =>
@@ -420,6 +459,7 @@ export class Hub {
     this.influx?.stop();
     this.notify?.unsubscribe();
     this.alerts.stop();
+    this.yjs.stop();
     this.sessions.closeAll();
     this.presence.stop();
     await Promise.all(this.feeds.map((f) => f.stop().catch(() => undefined)));

@@ -1,6 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
 import { METRICS_SUBJECTS, ROLLUP_WINDOWS, roomSubject, type RollupWindow, type RoomPart } from '../protocol/index.js';
-import { INBOX_SUBJECTS, SAMPLES_TICK_SUBJECT, rollupSubjects } from './subjects.js';
+import { DOC_SUBJECTS, INBOX_SUBJECTS, SAMPLES_TICK_SUBJECT, rollupSubjects } from './subjects.js';
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -33,6 +33,8 @@ export const SAMPLES_MAX_AGE_MINUTES = 3;
  * for 10 minutes.
  */
 export const INBOX_STREAM = 'PULSE_INBOX';
+/** Shared documents' updates and compacted chunks, kept until a compaction replaces them: a document has no age. */
+export const DOCS_STREAM = 'PULSE_DOCS';
 /** The parts of a room the stream keeps; input and presence ride core NATS only. */
 export const STORED_ROOM_PARTS = ['state', 'events', 'chat'] as const satisfies readonly RoomPart[];
 export type StoredRoomPart = (typeof STORED_ROOM_PARTS)[number];
@@ -98,6 +100,7 @@ export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing)
     max_msgs_per_subject: sizing.inbox.perUser,
     duplicate_window: 10 * MINUTE_NS,
   });
+  await ensureStream(jsm, { ...historyStream(DOCS_STREAM, [DOC_SUBJECTS], 0, sizing.replicas), max_bytes: 4 * GIB });
 }
 
 export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {

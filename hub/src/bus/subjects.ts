@@ -41,6 +41,27 @@ export function userOfInboxSubject(subject: string): string | undefined {
   return token === undefined ? undefined : Buffer.from(token, 'base64url').toString();
 }
 
+/**
+ * A shared document's stored updates (`.u`) and compacted chunks (`.c`),
+ * and the awareness (cursors, names) hubs relay on core NATS, never stored.
+ * The name is base64url, one subject token whatever it holds.
+ */
+export const DOC_SUBJECTS = 'pulse.docs.>';
+export const AWARENESS_SUBJECTS = 'pulse.awareness.*';
+
+export function docSubject(name: string, part: 'u' | 'c' | '*'): string {
+  return `pulse.docs.${Buffer.from(name).toString('base64url')}.${part}`;
+}
+
+export function docOfSubject(subject: string): string | undefined {
+  const token = subject.split('.')[2];
+  return token === undefined ? undefined : Buffer.from(token, 'base64url').toString();
+}
+
+export function awarenessSubject(name: string): string {
+  return `pulse.awareness.${Buffer.from(name).toString('base64url')}`;
+}
+
 /** Typing flags between hubs, on core NATS. */
 const TYPING_PREFIX = 'pulse.typing.';
 export const TYPING_SUBJECTS = `${TYPING_PREFIX}*`;

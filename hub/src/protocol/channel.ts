@@ -4,9 +4,10 @@ import { fail, ok, type Result } from './errors.js';
  * The contract's kinds, and extensions: `metrics10s` and `metrics1m`, the
  * longer rollup windows of a series; `page`, a presence-only channel for "who
  * is watching this page"; `status`, whether one person is online, watched
- * without joining their channels; and `ops`, the hubs' own figures.
+ * without joining their channels; `ops`, the hubs' own figures; and `doc`,
+ * a shared Yjs document.
  */
-export const CHANNEL_KINDS = ['metrics', 'metrics10s', 'metrics1m', 'room', 'inbox', 'page', 'status', 'ops'] as const;
+export const CHANNEL_KINDS = ['metrics', 'metrics10s', 'metrics1m', 'room', 'inbox', 'page', 'status', 'ops', 'doc'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface ChannelName {

@@ -15,3 +15,4 @@ export * from './rollup-merge.js';
 export * from './history.js';
 export * from './notification.js';
 export * from './alert.js';
+export * from './doc.js';

@@ -17,6 +17,7 @@ export function canSubscribe(user: User, ch: ChannelName, policy: AccessPolicy =
     case 'metrics1m':
     case 'room':
     case 'page':
+    case 'doc':
       if (user.role === 'service') return fail('forbidden', `role service may not subscribe to ${ch.kind} channels`);
       return ok(true);
     case 'inbox':
@@ -30,7 +31,8 @@ export function canSubscribe(user: User, ch: ChannelName, policy: AccessPolicy =
 
 /** Who may publish from a client: players and admins to rooms, nobody elsewhere. */
 export function canPublish(user: User, ch: ChannelName): Result<true> {
-  if (ch.kind === 'room' && (user.role === 'player' || user.role === 'admin')) return ok(true);
+  if ((ch.kind === 'room' || ch.kind === 'doc') && (user.role === 'player' || user.role === 'admin')) return ok(true);
   if (ch.kind === 'room') return fail('forbidden', `role ${user.role} may not publish to rooms`);
+  if (ch.kind === 'doc') return fail('forbidden', `role ${user.role} may read documents, not write them`);
   return fail('forbidden', `clients may not publish to ${ch.kind} channels`);
 }

@@ -4,7 +4,9 @@ import type { Duplex } from 'node:stream';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import { httpStatusOf, MAX_FRAME_BYTES, type HttpErrorBody, type User } from '../protocol/index.js';
+import { closeCodeOf, httpStatusOf, MAX_FRAME_BYTES, parseChannel, type HttpErrorBody, type User } from '../protocol/index.js';
+import { canPublish, canSubscribe } from '../session/permissions.js';
+import type { YjsDocs } from '../docs/yjs-docs.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
 import type { SessionTable } from '../session/session-table.js';
@@ -21,8 +23,9 @@ import { corkForTurn } from '../session/transport.js';
  */
 const MAX_WS_PAYLOAD_BYTES = 16 * MAX_FRAME_BYTES;
 
-/** Who the app let through for an upgrade request, until the upgrade takes it. */
-type Approvals = WeakMap<IncomingMessage, { user: User; expiresAt: number | undefined; request: StreamRequest }>;
+/** Who the app let through for an upgrade request, and to what (a session, or a document over y-websocket), until the upgrade takes it. */
+type Approval = { user: User; expiresAt: number | undefined } & ({ request: StreamRequest; doc?: undefined } | { doc: { name: string; canWrite: boolean } });
+type Approvals = WeakMap<IncomingMessage, Approval>;
 
 /**
  * WebSocket upgrades, decided by the Hono app and carried out by the
@@ -49,6 +52,7 @@ export class WsUpgrades {
     private readonly sessions: SessionTable,
     private readonly heartbeat: WsHeartbeat,
     private readonly limits: StreamLimits,
+    private readonly yjs: YjsDocs,
   ) {
     this.wss = createNodeWebSocket({ app }).wss;
     // Built with ws's defaults and no way to pass others: its 100 MiB frame limit, and a Set of
@@ -82,6 +86,26 @@ export class WsUpgrades {
     };
   }
 
+  /**
+   * `GET /yjs/<name>` in the app: a y-websocket provider's connection to the
+   * document `doc:<name>`, for whoever may read it; who may also write is
+   * decided here, from the channel table.
+   */
+  yjsRoute(): MiddlewareHandler<AuthEnv> {
+    return async (c) => {
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+        return errorResponse(c, { code: 'bad_request', message: 'GET /yjs/<document> needs a WebSocket upgrade (a y-websocket provider)' });
+      }
+      const ch = parseChannel(`doc:${c.req.param('name') ?? ''}`);
+      if (!ch.ok) return errorResponse(c, ch.error);
+      const user = c.get('user');
+      const readable = canSubscribe(user, ch.value);
+      if (!readable.ok) return errorResponse(c, readable.error);
+      this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt'), doc: { name: ch.value.name, canWrite: canPublish(user, ch.value).ok } });
+      return c.body(null, 200);
+    };
+  }
+
   /** Takes the server's upgrade requests: asks the app, then upgrades or answers with the app's refusal. */
   attach(server: Server, app: Hono<AuthEnv>): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -97,6 +121,20 @@ export class WsUpgrades {
     this.wss.close();
   }
 
+  private upgradeToDoc(req: IncomingMessage, socket: Duplex, head: Buffer, doc: { name: string; canWrite: boolean }, expiresAt: number | undefined): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.heartbeat.add(ws as HubSocket);
+      ws.on('close', this.onClose);
+      ws.on('error', ignore);
+      // The token's end ends the connection: a provider reconnects with a fresh one.
+      if (expiresAt !== undefined) {
+        const timer = setTimeout(() => ws.close(closeCodeOf('unauthorized'), 'token expired'), Math.max(0, expiresAt - Date.now()));
+        ws.on('close', () => clearTimeout(timer));
+      }
+      this.yjs.open(ws, doc.name, doc.canWrite);
+    });
+  }
+
   private async upgrade(app: Hono<AuthEnv>, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (!isWsPath(req.url)) return refuse(socket, notFound(req.url));
     const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
@@ -104,12 +142,14 @@ export class WsUpgrades {
     const approved = this.approvals.get(req);
     this.approvals.delete(req);
     if (!approved) return refuse(socket, res);
+    if (approved.doc) return this.upgradeToDoc(req, socket, head, approved.doc, approved.expiresAt);
+    const { request } = approved;
     // The handshake's answer, the welcome and the subscriptions of ?ch= leave in one write.
     corkForTurn(socket);
     this.wss.handleUpgrade(req, socket, head, (upgraded) => {
       const ws = upgraded as HubSocket;
       this.heartbeat.add(ws);
-      const { channels, cursor, presenceDiff } = approved.request;
+      const { channels, cursor, presenceDiff } = request;
       const session = this.sessions.open(approved.user, () => new WsTransport(ws, this.limits.maxBufferedBytes), { expiresAt: approved.expiresAt, presenceDiff });
       ws.session = session;
       ws.on('message', onMessage);
@@ -121,15 +161,16 @@ export class WsUpgrades {
   }
 }
 
-/** `/ws`, with or without a query: the one path that takes upgrades. */
+/** `/ws`, with or without a query, and `/yjs/<document>`: the paths that take upgrades. */
 function isWsPath(url: string | undefined): boolean {
-  return url === WS_PATH || url?.startsWith(`${WS_PATH}?`) === true;
+  return url === WS_PATH || url?.startsWith(`${WS_PATH}?`) === true || url?.startsWith(YJS_PREFIX) === true;
 }
 
 const WS_PATH = '/ws';
+const YJS_PREFIX = '/yjs/';
 
 function notFound(url: string | undefined): Response {
-  const body: HttpErrorBody = { error: { code: 'not_found', message: `no WebSocket at ${(url ?? '/').slice(0, 100)} (upgrades are taken on ${WS_PATH})` } };
+  const body: HttpErrorBody = { error: { code: 'not_found', message: `no WebSocket at ${(url ?? '/').slice(0, 100)} (upgrades are taken on ${WS_PATH} and ${YJS_PREFIX}<document>)` } };
   return Response.json(body, { status: httpStatusOf('not_found') });
 }
 

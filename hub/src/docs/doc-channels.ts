@@ -1,0 +1,44 @@
+import { fail, ok, type ChannelName, type Result, type User } from '../protocol/index.js';
+import { docSubject } from '../bus/subjects.js';
+import type { ChannelPublisher } from '../channels/publisher.js';
+import { StreamChannels } from '../channels/stream-channels.js';
+import type { SyncResult } from '../channels/source.js';
+import type { DocLog } from './doc-log.js';
+
+/**
+ * `doc:<name>` channels for Pulse's own clients: a subscriber without
+ * `since` gets the whole document (its compacted chunks and the updates
+ * after them), then live updates; with `since`, what came after it. What a
+ * compaction removed is in the chunks that replaced it, so a read is always
+ * whole: at worst it repeats updates the client has, which Yjs ignores.
+ */
+export class DocChannels extends StreamChannels {
+  protected subjectOf(ch: ChannelName): string {
+    return docSubject(ch.name, '*');
+  }
+
+  override async sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>> {
+    const synced = await super.sync(ch, since ?? 0);
+    if (!synced.ok) return synced;
+    return ok({ ...synced.value, recovered: true });
+  }
+}
+
+/** Updates Pulse clients publish: `{"kind":"update","update":<base64>}`, checked and stored. */
+export class DocPublisher implements ChannelPublisher {
+  constructor(
+    private readonly log: DocLog,
+    private readonly stored: (name: string) => void,
+  ) {}
+
+  async publish(ch: ChannelName, _from: User, data: unknown): Promise<Result<void>> {
+    const d = data as { kind?: unknown; update?: unknown } | null;
+    if (d?.kind !== 'update' || typeof d.update !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(d.update)) {
+      return fail('bad_request', 'a document takes {"kind":"update","update":<a Yjs update, base64>}');
+    }
+    const appended = await this.log.append(ch.name, Buffer.from(d.update, 'base64'));
+    if (!appended.ok) return appended;
+    this.stored(ch.name);
+    return ok(undefined);
+  }
+}

@@ -1,0 +1,245 @@
+import type { NatsConnection, Subscription } from 'nats';
+import type { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { AWARENESS_SUBJECTS, awarenessSubject, docOfSubject } from '../bus/subjects.js';
+import type { StreamMessage } from '../bus/live-feed.js';
+import type { DocLog } from './doc-log.js';
+import { closeCodeOf } from '../protocol/index.js';
+import { TokenBucket } from '../session/token-bucket.js';
+import {
+  awarenessMessage,
+  permissionDeniedMessage,
+  readAwareness,
+  readYMessage,
+  step1Message,
+  step2Message,
+  updateMessage,
+  writeAwareness,
+  type AwarenessEntry,
+} from './yjs-messages.js';
+
+/** Awareness changes of a document are sent to its connections at most this often, all of them in one message. */
+const AWARENESS_EVERY_MS = 50;
+/** A client's awareness lapses this long after its last update, as y-protocols' does. */
+const AWARENESS_TIMEOUT_MS = 30_000;
+/** An update that is not one closes the connection with this code (policy violation). */
+const CLOSE_BAD_UPDATE = 1008;
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
+
+/** The documents this process has y-websocket connections for: their connections and everyone's awareness. */
+interface LocalDoc {
+  conns: Set<YjsConnection>;
+  awareness: Map<number, { entry: AwarenessEntry; at: number }>;
+  pending: Map<number, AwarenessEntry>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Documents over y-websocket's protocol, so an unmodified y-websocket
+ * provider (browser or Node) syncs through Pulse. Updates are stored in the
+ * document's log (JetStream) and reach every hub's connections from there;
+ * awareness is relayed between hubs on core NATS, never stored, and sent to
+ * each document's connections coalesced, so many moving cursors cost one
+ * message per interval per connection. No hub holds a document in memory.
+ */
+export class YjsDocs {
+  private readonly docs = new Map<string, LocalDoc>();
+  private sub: Subscription | undefined;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly log: DocLog,
+    /** Messages a connection may send per second, and in a burst, as for a session's publishes. */
+    readonly rate: { perSecond: number; burst: number },
+    /** An update was stored here (compaction counts them). */
+    readonly stored: (name: string) => void,
+    readonly refused: (reason: string) => void,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(Date.now()), AWARENESS_TIMEOUT_MS / 3);
+  }
+
+  start(): void {
+    this.sub = this.nc.subscribe(AWARENESS_SUBJECTS, {
+      callback: (err, m) => {
+        const name = err ? undefined : docOfSubject(m.subject);
+        const doc = name === undefined ? undefined : this.docs.get(name);
+        const entries = doc ? readAwareness(m.data) : undefined;
+        if (!doc || !entries?.ok) return;
+        this.awareness(doc, entries.value);
+      },
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sub?.unsubscribe();
+    for (const doc of this.docs.values()) clearTimeout(doc.timer);
+  }
+
+  open(ws: WebSocket, name: string, canWrite: boolean): void {
+    let doc = this.docs.get(name);
+    if (!doc) this.docs.set(name, (doc = { conns: new Set(), awareness: new Map(), pending: new Map(), timer: undefined }));
+    const conn = new YjsConnection(ws, name, canWrite, this, doc);
+    doc.conns.add(conn);
+    ws.on('close', () => {
+      doc.conns.delete(conn);
+      conn.left();
+      if (doc.conns.size === 0 && doc.pending.size === 0) this.docs.delete(name);
+    });
+    void conn.start();
+  }
+
+  /** A stored update of any document, from the stream's live feed. */
+  take(m: StreamMessage): void {
+    const name = docOfSubject(m.subject);
+    const doc = name === undefined ? undefined : this.docs.get(name);
+    if (!doc) return;
+    const update = this.log.decode(m.data);
+    for (const conn of doc.conns) conn.live(m.seq, update);
+  }
+
+  /** Relays a connection's awareness to every hub, itself included. */
+  publishAwareness(name: string, update: Uint8Array): void {
+    this.nc.publish(awarenessSubject(name), update);
+  }
+
+  statesOf(doc: LocalDoc): AwarenessEntry[] {
+    return [...doc.awareness.values()].map((a) => a.entry);
+  }
+
+  private awareness(doc: LocalDoc, entries: AwarenessEntry[]): void {
+    const now = Date.now();
+    for (const e of entries) {
+      const known = doc.awareness.get(e.client);
+      if (known && known.entry.clock > e.clock) continue;
+      if (e.state === 'null') doc.awareness.delete(e.client);
+      else doc.awareness.set(e.client, { entry: e, at: now });
+      doc.pending.set(e.client, e);
+    }
+    doc.timer ??= setTimeout(() => {
+      doc.timer = undefined;
+      const message = awarenessMessage(writeAwareness([...doc.pending.values()]));
+      doc.pending.clear();
+      for (const conn of doc.conns) conn.send(message);
+    }, AWARENESS_EVERY_MS);
+  }
+
+  private sweep(now: number): void {
+    for (const doc of this.docs.values()) {
+      for (const [client, a] of doc.awareness) if (now - a.at > AWARENESS_TIMEOUT_MS) doc.awareness.delete(client);
+    }
+  }
+}
+
+/**
+ * One y-websocket connection. It sends the hub's state vector (sync step 1)
+ * and the awareness it knows; to the client's step 1 it answers with the
+ * stored document in chunks, each cut down to what the client lacks, then
+ * an empty step 2, so no message is larger than a chunk. Live updates that
+ * arrive meanwhile wait and follow, without repeating what the read held.
+ */
+class YjsConnection {
+  private readThrough = 0;
+  private stored: Array<{ seq: number; update: Uint8Array }> | undefined;
+  private synced = false;
+  private readonly early: Array<[number, Uint8Array]> = [];
+  private readonly clients = new Map<number, number>();
+  private denied = false;
+  private readonly budget: TokenBucket;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly name: string,
+    private readonly canWrite: boolean,
+    private readonly docs: YjsDocs,
+    private readonly doc: LocalDoc,
+  ) {
+    this.budget = new TokenBucket(docs.rate.perSecond, docs.rate.burst, Date.now());
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: Buffer) => void this.receive(new Uint8Array(data)));
+  }
+
+  async start(): Promise<void> {
+    const { updates } = await this.docs.log.read(this.name);
+    this.stored = updates;
+    this.readThrough = updates.at(-1)?.seq ?? 0;
+    const vector = updates.length > 0 ? Y.encodeStateVectorFromUpdate(Y.mergeUpdates(updates.map((u) => u.update))) : Y.encodeStateVector(new Y.Doc());
+    this.send(step1Message(vector));
+    const states = this.docs.statesOf(this.doc);
+    if (states.length > 0) this.send(awarenessMessage(writeAwareness(states)));
+  }
+
+  live(seq: number, update: Uint8Array): void {
+    if (!this.synced) this.early.push([seq, update]);
+    else if (seq > this.readThrough) this.send(updateMessage(update));
+  }
+
+  send(message: Uint8Array): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(message);
+  }
+
+  /** The connection closed: its clients' awareness goes at once, not after the timeout. */
+  left(): void {
+    if (this.clients.size === 0) return;
+    this.docs.publishAwareness(this.name, writeAwareness([...this.clients].map(([client, clock]) => ({ client, clock: clock + 1, state: 'null' }))));
+  }
+
+  private async receive(data: Uint8Array): Promise<void> {
+    // A flood is not slowed down but cut off: a provider reconnects and syncs what it has.
+    if (!this.budget.take(Date.now())) {
+      this.docs.refused('rate');
+      return this.ws.close(closeCodeOf('rate_limited'), 'too many messages');
+    }
+    const message = readYMessage(data);
+    if (!message.ok) {
+      this.docs.refused('message');
+      return this.ws.close(CLOSE_BAD_UPDATE, message.error.message.slice(0, 120));
+    }
+    const m = message.value;
+    switch (m.type) {
+      case 'step1':
+        return this.sync(m.stateVector);
+      case 'step2':
+      case 'update':
+        return this.write(m.update);
+      case 'awareness': {
+        const entries = readAwareness(m.update);
+        if (!entries.ok) return;
+        for (const e of entries.value) this.clients.set(e.client, e.clock);
+        return this.docs.publishAwareness(this.name, m.update);
+      }
+      case 'query-awareness':
+        return this.send(awarenessMessage(writeAwareness(this.docs.statesOf(this.doc))));
+    }
+  }
+
+  private async sync(clientVector: Uint8Array): Promise<void> {
+    while (!this.stored) await new Promise((r) => setTimeout(r, 10));
+    for (const { update } of this.stored) {
+      const lacking = Y.diffUpdate(update, clientVector);
+      if (lacking.length > EMPTY_UPDATE.length) this.send(updateMessage(lacking));
+    }
+    this.stored = [];
+    this.send(step2Message(EMPTY_UPDATE));
+    this.synced = true;
+    for (const [seq, update] of this.early.splice(0)) if (seq > this.readThrough) this.send(updateMessage(update));
+  }
+
+  private async write(update: Uint8Array): Promise<void> {
+    // A client's step 2 of an empty document is two bytes: nothing to store.
+    if (update.length <= EMPTY_UPDATE.length) return;
+    if (!this.canWrite) {
+      this.docs.refused('read_only');
+      if (!this.denied) this.send(permissionDeniedMessage('this document is read-only for your role'));
+      this.denied = true;
+      return;
+    }
+    const appended = await this.docs.log.append(this.name, update);
+    if (!appended.ok) {
+      this.docs.refused(appended.error.code);
+      return this.ws.close(CLOSE_BAD_UPDATE, appended.error.message.slice(0, 120));
+    }
+    this.docs.stored(this.name);
+  }
+}

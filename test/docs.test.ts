@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import type { DocData, MessageFrame } from '@pulse/hub/protocol';
+import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName } from './helpers.js';
+
+// Shared documents: unmodified y-websocket providers on two hubs, a Pulse
+// client over SSE, permissions, compaction and awareness.
+
+let nats: TestNats;
+let a: HubProcess;
+let b: HubProcess;
+const closers: Array<() => unknown> = [];
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  [a, b] = await Promise.all([startHubProcess(nats.url), startHubProcess(nats.url)]);
+});
+
+afterAll(async () => {
+  for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
+  await Promise.allSettled([a?.stop(), b?.stop()]);
+  await nats?.stop();
+});
+
+/** A y-websocket provider that knows nothing of Pulse but its URL and a token. */
+async function provider(hub: HubProcess, name: string, role: 'player' | 'viewer' = 'player') {
+  const doc = new Y.Doc();
+  const p = new WebsocketProvider(`ws://127.0.0.1:${hub.port}/yjs`, name, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { token: await testToken(role, uniqueName(role)) },
+    disableBc: true,
+  });
+  closers.push(() => {
+    p.destroy();
+    doc.destroy();
+  });
+  await eventually(() => (p.synced ? true : undefined), 10_000);
+  return { doc, p, text: doc.getText('notes') };
+}
+
+describe('documents', () => {
+  it('converge for y-websocket providers on two hubs and a Pulse client over SSE, edited at once', async () => {
+    const name = uniqueName('notes');
+    const one = await provider(a, name);
+    const two = await provider(b, name);
+    one.text.insert(0, 'hello ');
+    two.text.insert(0, 'world');
+    // A Pulse client reads the same document over SSE and writes to it.
+    const token = await testToken('player', uniqueName('sse'));
+    const sse = await TestSseClient.connect(a.url, [`doc:${name}`], { token });
+    closers.push(() => sse.close());
+    const mirror = new Y.Doc();
+    const apply = () => {
+      for (const f of sse.frames) if (f.type === 'message') Y.applyUpdate(mirror, Buffer.from((f as MessageFrame<DocData>).data.update, 'base64'));
+    };
+    const local = new Y.Doc();
+    Y.applyUpdate(local, Y.encodeStateAsUpdate(mirror));
+    local.getText('notes').insert(0, '>> ');
+    expect(await sse.send({ type: 'publish', ch: `doc:${name}`, data: { kind: 'update', update: Buffer.from(Y.encodeStateAsUpdate(local)).toString('base64') }, ref: 'p1' })).toBe(202);
+    await eventually(() => {
+      apply();
+      const texts = [one.text.toString(), two.text.toString(), mirror.getText('notes').toString()];
+      return new Set(texts).size === 1 && texts[0]!.includes('hello') && texts[0]!.includes('world') && texts[0]!.includes('>>') ? texts : undefined;
+    }, 10_000);
+  });
+
+  it('refuses updates that are not Yjs, and writes from read-only roles', async () => {
+    const name = uniqueName('locked');
+    const writer = await provider(a, name);
+    const reader = await provider(b, name, 'viewer');
+    // The viewer's edit stays in its own copy: the hub stores none of it, so the writer never sees it.
+    reader.text.insert(0, 'vandalism');
+    writer.text.insert(0, 'fine');
+    await eventually(() => (reader.text.toString().includes('fine') ? true : undefined));
+    await sleep(500);
+    expect(writer.text.toString()).toBe('fine');
+    // Over Pulse's own protocol: a viewer's publish and a non-update are refused with the reason.
+    const viewer = await TestWsClient.connect(`${a.wsUrl}?token=${await testToken('viewer', uniqueName('v'))}`);
+    const player = await TestWsClient.connect(`${a.wsUrl}?token=${await testToken('player', uniqueName('p'))}`);
+    closers.push(() => viewer.close(), () => player.close());
+    viewer.send({ type: 'publish', ch: `doc:${name}`, data: { kind: 'update', update: 'AAA=' }, ref: 'v' });
+    expect(await viewer.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden' });
+    player.send({ type: 'publish', ch: `doc:${name}`, data: { kind: 'update', update: Buffer.from('not a yjs update').toString('base64') }, ref: 'p' });
+    expect(await player.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_request' });
+    // A raw y-websocket message that does not decode closes that connection only.
+    const raw = new WebSocket(`ws://127.0.0.1:${a.port}/yjs/${name}?token=${await testToken('player', uniqueName('raw'))}`);
+    await new Promise((r) => raw.once('open', r));
+    raw.send(Buffer.from([0, 2, 5, 1, 2, 3, 4, 5]));
+    const code = await new Promise<number>((r) => raw.once('close', (c) => r(c)));
+    expect(code).toBe(1008);
+    // A flood is cut off with rate_limited's close code.
+    const flood = new WebSocket(`ws://127.0.0.1:${a.port}/yjs/${name}?token=${await testToken('player', uniqueName('flood'))}`);
+    await new Promise((r) => flood.once('open', r));
+    const closed = new Promise<number>((r) => flood.once('close', (c) => r(c)));
+    for (let i = 0; i < 1_000 && flood.readyState === WebSocket.OPEN; i++) flood.send(Buffer.from([3]));
+    expect(await closed).toBe(4429);
+    writer.text.insert(4, '!');
+    await eventually(() => (reader.text.toString().includes('fine!') ? true : undefined));
+    expect(writer.text.toString()).toBe('fine!');
+  });
+
+  it('compacts a document, and a late joiner gets the same text from the chunks', async () => {
+    const name = uniqueName('long');
+    const typist = await provider(a, name);
+    for (let i = 0; i < 260; i++) {
+      typist.text.insert(typist.text.length, `${i % 10}`);
+      if (i % 20 === 0) await sleep(20);
+    }
+    const expected = typist.text.toString();
+    // Compaction leaves far fewer messages than the 260 updates typed.
+    const stored = await eventually(async () => {
+      const res = await fetch(`${a.url}/api/history?ch=doc:${name}&limit=2000`, { headers: { authorization: `Bearer ${await testToken('viewer', 'counter')}` } });
+      const n = ((await res.json()) as { messages: unknown[] }).messages.length;
+      return n < 150 ? n : undefined;
+    }, 15_000);
+    expect(stored).toBeLessThan(150);
+    const late = await provider(b, name);
+    await eventually(() => (late.text.toString() === expected ? true : undefined));
+  });
+
+  it('relays awareness between hubs, and drops a client\'s at once when it leaves', async () => {
+    const name = uniqueName('cursors');
+    const one = await provider(a, name);
+    const two = await provider(b, name);
+    one.p.awareness.setLocalStateField('user', { name: 'Ann', color: '#c00' });
+    await eventually(() => [...two.p.awareness.getStates().values()].find((s) => (s as { user?: { name: string } }).user?.name === 'Ann'));
+    one.p.destroy();
+    await eventually(() => ([...two.p.awareness.getStates().values()].some((s) => (s as { user?: { name: string } }).user?.name === 'Ann') ? undefined : true), 3_000);
+  });
+});
