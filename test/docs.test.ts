@@ -4,6 +4,9 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import type { DocData, MessageFrame } from '@pulse/hub/protocol';
 import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import { EventSource } from 'eventsource';
+import { PulseClient, type EventSourceLike } from '@pulse/hub/client';
+import { PulseDocProvider } from '@pulse/hub/collab';
 import { eventually, sleep, uniqueName } from './helpers.js';
 
 // Shared documents: unmodified y-websocket providers on two hubs, a Pulse
@@ -54,7 +57,10 @@ describe('documents', () => {
     closers.push(() => sse.close());
     const mirror = new Y.Doc();
     const apply = () => {
-      for (const f of sse.frames) if (f.type === 'message') Y.applyUpdate(mirror, Buffer.from((f as MessageFrame<DocData>).data.update, 'base64'));
+      for (const f of sse.frames) {
+        const d = f.type === 'message' ? (f as MessageFrame<DocData>).data : undefined;
+        if (d?.kind === 'update') Y.applyUpdate(mirror, Buffer.from(d.update, 'base64'));
+      }
     };
     const local = new Y.Doc();
     Y.applyUpdate(local, Y.encodeStateAsUpdate(mirror));
@@ -65,6 +71,38 @@ describe('documents', () => {
       const texts = [one.text.toString(), two.text.toString(), mirror.getText('notes').toString()];
       return new Set(texts).size === 1 && texts[0]!.includes('hello') && texts[0]!.includes('world') && texts[0]!.includes('>>') ? texts : undefined;
     }, 10_000);
+  });
+
+  it('sync through the client library\'s provider over SSE and long-poll with a y-websocket provider, awareness included', async () => {
+    const name = uniqueName('pad');
+    const ws = await provider(a, name);
+    ws.p.awareness.setLocalStateField('user', { name: 'Web' });
+    const pulse = await Promise.all(
+      (['sse', 'poll'] as const).map(async (transport, i) => {
+        const client = new PulseClient({
+          url: (i === 0 ? a : b).url,
+          transports: [transport],
+          token: await testToken('player', uniqueName(transport)),
+          eventSource: (u) => new EventSource(u) as unknown as EventSourceLike,
+        });
+        const doc = new Y.Doc();
+        const p = new PulseDocProvider(client, name, doc);
+        closers.push(() => {
+          p.destroy();
+          client.close();
+        });
+        await eventually(() => (p.synced ? true : undefined));
+        p.awareness.setLocalStateField('user', { name: transport });
+        doc.getText('notes').insert(0, `[${transport}]`);
+        return { doc, p };
+      }),
+    );
+    ws.text.insert(0, '[ws]');
+    const texts = () => [ws.text.toString(), ...pulse.map((x) => x.doc.getText('notes').toString())];
+    await eventually(() => (new Set(texts()).size === 1 && ['[ws]', '[sse]', '[poll]'].every((t) => texts()[0]!.includes(t)) ? true : undefined), 15_000);
+    const names = (aw: { getStates(): Map<number, unknown> }) => [...aw.getStates().values()].map((s) => (s as { user?: { name: string } }).user?.name).filter(Boolean).sort();
+    await eventually(() => (names(ws.p.awareness).join() === 'Web,poll,sse' ? true : undefined), 10_000);
+    await eventually(() => (names(pulse[0]!.p.awareness).join() === 'Web,poll,sse' ? true : undefined), 10_000);
   });
 
   it('refuses updates that are not Yjs, and writes from read-only roles', async () => {

@@ -113,7 +113,10 @@ export class Hub {
     const docsRefused = (reason: string) => this.stats.counter('pulse_doc_refused_total', 'Document messages refused, by reason', { reason }).inc();
     // Typing sends an update per keystroke and awareness per cursor move: a session's frame rate, not its publish rate.
     const docRate = { perSecond: this.config.limits.framePerSecond, burst: this.config.limits.frameBurst };
-    this.yjs = new YjsDocs(this.nc, b.docLog, docRate, (name) => this.docStored(name), docsRefused);
+    this.yjs = new YjsDocs(this.nc, b.docLog, docRate, (name) => this.docStored(name), docsRefused, {
+      watched: (ch) => this.registry.has(ch),
+      deliver: (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame),
+    });
     const alertFailed = this.stats.counter('pulse_alert_failures_total', 'Alert notifications that could not be sent');
     this.evaluator = new AlertEvaluator(
       this.alerts,
@@ -151,7 +154,7 @@ export class Hub {
       room: this.rooms,
       page: new PageChannels(),
       inbox: new InboxChannels(new StreamHistory(this.js, this.jsm, INBOX_STREAM)),
-      doc: new DocChannels(new StreamHistory(this.js, this.jsm, DOCS_STREAM)),
+      doc: new DocChannels(new StreamHistory(this.js, this.jsm, DOCS_STREAM), (name) => this.yjs.greeting(name)),
       status: this.statuses,
       ops: this.ops,
     };
@@ -168,7 +171,7 @@ export class Hub {
       registry: this.registry,
       replays: this.replays,
       sources: this.sources,
-      publishers: { room: new RoomPublisher(this.nc, this.js, this.typing), doc: new DocPublisher(b.docLog, (name) => this.docStored(name)) },
+      publishers: { room: new RoomPublisher(this.nc, this.js, this.typing), doc: new DocPublisher(b.docLog, (name) => this.docStored(name), (name, awareness) => this.yjs.publishAwareness(name, awareness)) },
       presence: this.presence,
       limits: this.config.limits,
       policy: { opsPublic: this.config.opsPublic },

@@ -18,9 +18,13 @@ export interface SyncResult {
  * see this interface.
  */
 export interface ChannelSource {
-  /** False for channels that watch others: subscribing does not make the subscriber present there. */
+  /**
+   * False for channels that watch others: subscribing does not make the
+   * subscriber present there. True for a channel with its own greeting whose
+   * subscribers are still greeted with who is present.
+   */
   readonly tracksPresence?: boolean;
-  /** What a new subscriber gets right after its catch-up, instead of who is present. */
+  /** What a new subscriber gets right after its catch-up: instead of who is present, unless `tracksPresence` is true. */
   greet?(ch: ChannelName, to: ChannelSubscriber): void;
   sync(ch: ChannelName, since: number | undefined): Promise<Result<SyncResult>>;
   /** With `since`, the messages after it, oldest first; without, the newest `limit`. */

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { AWARENESS_SUBJECTS, awarenessSubject, docOfSubject } from '../bus/subjects.js';
 import type { StreamMessage } from '../bus/live-feed.js';
 import type { DocLog } from './doc-log.js';
-import { closeCodeOf } from '../protocol/index.js';
+import { closeCodeOf, type DocData } from '../protocol/index.js';
 import { TokenBucket } from '../session/token-bucket.js';
 import {
   awarenessMessage,
@@ -55,6 +55,8 @@ export class YjsDocs {
     /** An update was stored here (compaction counts them). */
     readonly stored: (name: string) => void,
     readonly refused: (reason: string) => void,
+    /** Pulse's own subscribers of `doc:<name>`: whether there are any here, and an ephemeral frame for them. */
+    private readonly channel: { watched: (ch: string) => boolean; deliver: (ch: string, frame: string) => void },
   ) {
     this.sweeper = setInterval(() => this.sweep(Date.now()), AWARENESS_TIMEOUT_MS / 3);
   }
@@ -63,10 +65,12 @@ export class YjsDocs {
     this.sub = this.nc.subscribe(AWARENESS_SUBJECTS, {
       callback: (err, m) => {
         const name = err ? undefined : docOfSubject(m.subject);
-        const doc = name === undefined ? undefined : this.docs.get(name);
+        if (name === undefined) return;
+        let doc = this.docs.get(name);
+        if (!doc && this.channel.watched(`doc:${name}`)) this.docs.set(name, (doc = newDoc()));
         const entries = doc ? readAwareness(m.data) : undefined;
         if (!doc || !entries?.ok) return;
-        this.awareness(doc, entries.value);
+        this.awareness(name, doc, entries.value);
       },
     });
   }
@@ -79,7 +83,7 @@ export class YjsDocs {
 
   open(ws: WebSocket, name: string, canWrite: boolean): void {
     let doc = this.docs.get(name);
-    if (!doc) this.docs.set(name, (doc = { conns: new Set(), awareness: new Map(), pending: new Map(), timer: undefined }));
+    if (!doc) this.docs.set(name, (doc = newDoc()));
     const conn = new YjsConnection(ws, name, canWrite, this, doc);
     doc.conns.add(conn);
     ws.on('close', () => {
@@ -108,7 +112,13 @@ export class YjsDocs {
     return [...doc.awareness.values()].map((a) => a.entry);
   }
 
-  private awareness(doc: LocalDoc, entries: AwarenessEntry[]): void {
+  /** The awareness this hub knows of a document, as an ephemeral `message` frame for a Pulse subscriber's greeting. */
+  greeting(name: string): string | undefined {
+    const doc = this.docs.get(name);
+    return doc && doc.awareness.size > 0 ? awarenessFrame(name, writeAwareness(this.statesOf(doc))) : undefined;
+  }
+
+  private awareness(name: string, doc: LocalDoc, entries: AwarenessEntry[]): void {
     const now = Date.now();
     for (const e of entries) {
       const known = doc.awareness.get(e.client);
@@ -119,17 +129,30 @@ export class YjsDocs {
     }
     doc.timer ??= setTimeout(() => {
       doc.timer = undefined;
-      const message = awarenessMessage(writeAwareness([...doc.pending.values()]));
+      const update = writeAwareness([...doc.pending.values()]);
       doc.pending.clear();
+      const message = awarenessMessage(update);
       for (const conn of doc.conns) conn.send(message);
+      if (this.channel.watched(`doc:${name}`)) this.channel.deliver(`doc:${name}`, awarenessFrame(name, update));
     }, AWARENESS_EVERY_MS);
   }
 
   private sweep(now: number): void {
-    for (const doc of this.docs.values()) {
+    for (const [name, doc] of this.docs) {
       for (const [client, a] of doc.awareness) if (now - a.at > AWARENESS_TIMEOUT_MS) doc.awareness.delete(client);
+      if (doc.conns.size === 0 && doc.pending.size === 0 && !this.channel.watched(`doc:${name}`)) this.docs.delete(name);
     }
   }
+}
+
+function newDoc(): LocalDoc {
+  return { conns: new Set(), awareness: new Map(), pending: new Map(), timer: undefined };
+}
+
+/** Awareness for Pulse's own subscribers: a `message` frame without seq, never stored. */
+function awarenessFrame(name: string, update: Uint8Array): string {
+  const data: DocData = { kind: 'awareness', update: Buffer.from(update).toString('base64') };
+  return `{"type":"message","ch":${JSON.stringify(`doc:${name}`)},"data":${JSON.stringify(data)}}`;
 }
 
 /**

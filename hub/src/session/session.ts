@@ -332,7 +332,7 @@ export class Session implements SessionHandle, SubscriptionSink {
     this.ctx.onCaughtUp((performance.now() - started) / 1000, messages.length);
     // Who is here comes right after the channel's own catch-up, then changes follow live.
     if (source.greet) source.greet(ch, sub);
-    else this.ctx.presence.greet(ch.ch, sub);
+    if (!source.greet || source.tracksPresence) this.ctx.presence.greet(ch.ch, sub);
     if (source.tracksPresence !== false && !sub.present) {
       sub.present = this.ctx.presence.enter(ch.ch, this.user);
       if (!sub.present) this.ctx.onLimit('presence_entries');
