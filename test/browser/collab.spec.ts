@@ -1,0 +1,54 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { uniqueName, useSystem } from '../helpers.js';
+
+// Two people typing in the same notepad, each seeing the other's text and
+// cursor, and a viewer who reads it and sees that it is read-only.
+
+const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
+
+async function player(browser: Browser, name: string, path: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(sys.hub.url);
+  await page.getByTestId('join-open').click();
+  await page.getByTestId('join-name').fill(name);
+  await page.getByTestId('join-role').selectOption('player');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(page.getByTestId('connection-status')).toContainText(`as ${name}`);
+  await page.goto(`${sys.hub.url}${path}`);
+  await expect(page.getByTestId('notes')).toHaveAttribute('data-synced', 'true');
+  return page;
+}
+
+test('two people write in the same notes and see each other\'s text and cursor; a viewer reads along', async ({ browser }) => {
+  const path = `/rooms/${uniqueName('pad')}`;
+  const ann = await player(browser, 'Ann', path);
+  const bob = await player(browser, 'Bob', path);
+  const editor = (p: Page) => p.getByTestId('notes').locator('.cm-content');
+  /** The document's text, without the other people's cursors drawn in it. */
+  const text = (p: Page) =>
+    editor(p).evaluate((el) => {
+      const copy = el.cloneNode(true) as HTMLElement;
+      copy.querySelectorAll('.cm-ySelectionCaret').forEach((c) => c.remove());
+      return copy.textContent ?? '';
+    });
+
+  await editor(ann).click();
+  // Typed in a room: the arena's WASD keys must not steal letters from the editor.
+  await ann.keyboard.type('Ann was here. ');
+  await expect.poll(() => text(bob)).toBe('Ann was here. ');
+  await editor(bob).click();
+  await bob.keyboard.press('End');
+  await bob.keyboard.type('Bob too.');
+  await expect.poll(() => text(ann)).toBe('Ann was here. Bob too.');
+
+  // Each sees the other's cursor, with their name.
+  await expect(ann.getByTestId('notes').locator('.cm-ySelectionInfo', { hasText: 'Bob' })).toHaveCount(1);
+  await expect(bob.getByTestId('notes').locator('.cm-ySelectionInfo', { hasText: 'Ann' })).toHaveCount(1);
+  await expect(ann.getByTestId('notes-viewers')).toContainText('Bob');
+
+  const viewer = await (await browser.newContext()).newPage();
+  await viewer.goto(`${sys.hub.url}${path}`);
+  await expect(viewer.getByTestId('notes-readonly')).toBeVisible();
+  await expect.poll(() => text(viewer)).toBe('Ann was here. Bob too.');
+  await expect(editor(viewer)).toHaveAttribute('contenteditable', 'false');
+});
