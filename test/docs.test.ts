@@ -159,6 +159,63 @@ describe('documents', () => {
     await eventually(() => (late.text.toString() === expected ? true : undefined));
   });
 
+  it('resume with since after a cut, missing nothing', async () => {
+    const name = uniqueName('resume');
+    const writer = await provider(a, name);
+    writer.text.insert(0, 'before ');
+    const token = await testToken('viewer', uniqueName('reader'));
+    const first = await TestWsClient.connect(`${b.wsUrl}?token=${token}`);
+    first.send({ type: 'subscribe', ch: `doc:${name}` });
+    await eventually(() => first.frames.find((f) => f.type === 'message' && (f as MessageFrame<DocData>).data.kind === 'update'));
+    const mirror = new Y.Doc();
+    const take = (frames: typeof first.frames) => {
+      for (const f of frames) if (f.type === 'message' && (f as MessageFrame<DocData>).data.kind === 'update') Y.applyUpdate(mirror, Buffer.from((f as MessageFrame<DocData>).data.update, 'base64'));
+    };
+    await eventually(() => (take(first.frames), mirror.getText('notes').toString() === 'before ' ? true : undefined));
+    const since = Math.max(...first.frames.filter((f) => f.type === 'message' && 'seq' in f && f.seq !== undefined).map((f) => (f as MessageFrame).seq!));
+    first.cut();
+    for (const word of ['during ', 'the ', 'cut']) writer.text.insert(writer.text.length, word);
+    await sleep(300);
+    const back = await TestWsClient.connect(`${a.wsUrl}?token=${token}`);
+    closers.push(() => back.close());
+    back.send({ type: 'subscribe', ch: `doc:${name}`, since });
+    await eventually(() => (take(back.frames), mirror.getText('notes').toString() === 'before during the cut' ? true : undefined));
+    // Only what came after `since`: nothing was sent twice.
+    expect(back.frames.filter((f) => f.type === 'message' && (f as MessageFrame).seq !== undefined).every((f) => (f as MessageFrame).seq! > since)).toBe(true);
+  });
+
+  it('joins a document of several MB over ws, sse and long-poll without a liveness disconnect', async () => {
+    const name = uniqueName('big');
+    const writer = await provider(a, name);
+    const line = 'x'.repeat(99) + '\n';
+    // 3 MB in updates of 150 KB, each under the per-update limit.
+    for (let i = 0; i < 20; i++) {
+      writer.text.insert(writer.text.length, line.repeat(1_500));
+      await sleep(50);
+    }
+    const size = writer.text.length;
+    expect(size).toBe(3_000_000);
+    const started = Date.now();
+    const late = await provider(b, name);
+    await eventually(() => (late.text.length === size ? true : undefined), 20_000);
+    const viaWs = Date.now() - started;
+    for (const transport of ['sse', 'poll'] as const) {
+      const client = new PulseClient({ url: b.url, transports: [transport], token: await testToken('viewer', uniqueName(transport)), eventSource: (u) => new EventSource(u) as unknown as EventSourceLike });
+      const statuses: string[] = [];
+      client.onStatus((st) => statuses.push(st.state));
+      const doc = new Y.Doc();
+      const p = new PulseDocProvider(client, name, doc);
+      closers.push(() => {
+        p.destroy();
+        client.close();
+      });
+      await eventually(() => (doc.getText('notes').length === size ? true : undefined), 30_000);
+      // Open once and never lost on the way: the document came in pieces, with the session kept alive between them.
+      expect(statuses.filter((st) => st === 'open')).toHaveLength(1);
+    }
+    console.log(`a 3 MB document joined over ws in ${viaWs} ms`);
+  });
+
   it('relays awareness between hubs, and drops a client\'s at once when it leaves', async () => {
     const name = uniqueName('cursors');
     const one = await provider(a, name);
