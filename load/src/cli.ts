@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capacity, players, publishers, viewers, type ScenarioContext } from './scenarios.js';
 import { abuse } from './abuse.js';
+import { collab } from './collab.js';
 import { stormPair } from './reconnect-storm.js';
 import { presenceLoad } from './presence-load.js';
 import { soak, type SoakResult } from './soak.js';
@@ -23,6 +24,9 @@ scenarios
                ws clients while a bare relay restarts: time until all are back
   presence     --clients viewers of a room timing its messages, quiet, while a
                --crowd joins, and while a dead hub's --crowd members are swept
+  collab       --editors N y-websocket providers typing into one document at --rate
+               edits/s each, --readers M following it: convergence time and
+               bytes per edit
   soak         a local cluster (as npm run cluster) for --minutes: --clients
                viewers (ws, sse, poll) counting every room event, --players,
                metric samples; a hub or NATS node SIGKILLed every --kill-every
@@ -41,6 +45,7 @@ options
   --crowd N        presence: clients joining, and members of the hub that dies (default 2000)
   --minutes M      soak: how long (default 10)     --kill-every S  soak: seconds between faults (default 60)
   --report FILE    soak: write the report's soak section from a results file, running nothing
+  --editors N      collab: editors (default 10)    --readers M  collab: readers (default 50)
 
 Starts its own nats-server and hub (soak: its own cluster), prints progress,
 writes load/results/<scenario>-<time>.json.`;
@@ -66,6 +71,8 @@ const { positionals, values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     'kill-every': { type: 'string', default: '60' },
     report: { type: 'string' },
+    editors: { type: 'string', default: '10' },
+    readers: { type: 'string', default: '50' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
     players: (ctx) => players(ctx, { players: num('players', 1, 100), rooms: num('rooms'), seconds: num('seconds') }),
     capacity: (ctx) => capacity(ctx, { clients: num('clients', 1, 1000), samplesPerSec: num('samples'), rate: num('rate', 0.1), seconds: num('seconds') }),
     presence: (ctx) => presenceLoad(ctx, { clients: num('clients', 1, 1000), crowd: num('crowd'), rate: num('rate', 0.1) }),
+    collab: (ctx) => collab(ctx, { editors: num('editors'), readers: num('readers', 0), rate: num('rate', 0.1), seconds: num('seconds') }),
     abuse: (ctx) => abuse(ctx, { clients: num('clients', 1, 1000), rate: num('rate', 0.1), seconds: num('seconds'), recoverySeconds: num('recovery', 0) }),
   };
   // These start their own servers: the storm on one nats-server, the soak a whole cluster.
