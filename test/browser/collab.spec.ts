@@ -1,5 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { uniqueName, useSystem } from '../helpers.js';
+import { joinAs } from './join.js';
 
 // Two people typing in the same notepad, each seeing the other's text and
 // cursor, and a viewer who reads it and sees that it is read-only.
@@ -9,11 +10,7 @@ const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) =>
 async function player(browser: Browser, name: string, path: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await page.goto(sys.hub.url);
-  await page.getByTestId('join-open').click();
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-role').selectOption('player');
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await expect(page.getByTestId('connection-status')).toContainText(`as ${name}`);
+  await joinAs(page, name, 'player');
   await page.goto(`${sys.hub.url}${path}`);
   await expect(page.getByTestId('notes')).toHaveAttribute('data-synced', 'true');
   return page;

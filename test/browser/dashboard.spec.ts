@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { startHubProcess, startTestNats } from '@pulse/hub/testing';
 import { uniqueName, useSystem } from '../helpers.js';
+import { joinAs } from './join.js';
 import { metricsSubject } from '@pulse/hub/protocol';
 
 
@@ -106,11 +107,7 @@ test('joins under a name with a demo token, keeps it across a reload, and the ch
     await expect(card).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
 
-  await page.getByTestId('join-open').click();
-  await page.getByTestId('join-name').fill('Ada Lovelace');
-  await page.getByTestId('join-role').selectOption('player');
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await expect(status).toContainText('as Ada Lovelace');
+  await joinAs(page, 'Ada Lovelace', 'player');
   await expect(status).toHaveAttribute('data-state', 'open');
 
   // The chart follows the new connection from where it stood.

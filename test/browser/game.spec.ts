@@ -2,6 +2,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import { GameServer, RoomBots } from '@pulse/hub/demo';
 import { testToken, TestWsClient, TEST_PASSWORDS } from '@pulse/hub/testing';
 import { uniqueName, useSystem } from '../helpers.js';
+import { joinAs } from './join.js';
 
 // Rooms in the browser: two players and a viewer, the lobby, and motion drawn
 // smoothly between ticks.
@@ -22,11 +23,7 @@ test.afterAll(async () => {
 async function player(browser: Browser, name: string, room: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await page.goto(sys.hub.url);
-  await page.getByTestId('join-open').click();
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-role').selectOption('player');
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await expect(page.getByTestId('connection-status')).toContainText(`as ${name}`);
+  await joinAs(page, name, 'player');
   await page.goto(`${sys.hub.url}/rooms/${room}`);
   await expect(page.getByTestId('arena').locator('canvas')).toBeVisible();
   return page;

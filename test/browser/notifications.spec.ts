@@ -2,6 +2,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { testToken } from '@pulse/hub/testing';
 import { useSystem } from '../helpers.js';
+import { joinAs } from './join.js';
 
 // One person in two tabs: a notification toasts in both, and reading it in
 // one clears the badge in the other.
@@ -26,10 +27,7 @@ test('a notification toasts in every tab of its person, and reading it in one cl
   const context = await browser.newContext();
   const one = await context.newPage();
   await one.goto(sys.hub.url);
-  await one.getByTestId('join-open').click();
-  await one.getByTestId('join-name').fill('Nia');
-  await one.getByRole('button', { name: 'Join', exact: true }).click();
-  await expect(one.getByTestId('connection-status')).toContainText('as Nia');
+  await joinAs(one, 'Nia', 'viewer');
   // The second tab shares the sign-in, as tabs of one browser do.
   const two = await context.newPage();
   await two.goto(`${sys.hub.url}/rooms`);

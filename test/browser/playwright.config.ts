@@ -29,4 +29,9 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   outputDir: '../../test-results',
+  // Frame-time measurements run last and alone: beside other browser tests on two cores they measure the neighbours.
+  projects: [
+    { name: 'behaviour', testIgnore: /frame-time\.spec\.ts/ },
+    { name: 'frame-time', testMatch: /frame-time\.spec\.ts/, dependencies: ['behaviour'] },
+  ],
 });

@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { GameServer } from '@pulse/hub/demo';
 import { TEST_PASSWORDS } from '@pulse/hub/testing';
 import { useSystem } from '../helpers.js';
+import { joinAs } from './join.js';
 
 const GRACE_MS = 1_000;
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) }, { HUB_PRESENCE_GRACE_MS: String(GRACE_MS) });
@@ -11,23 +12,19 @@ test.afterAll(async () => {
   await game?.stop();
 });
 
-async function joinAs(page: Page, name: string, role: 'viewer' | 'player'): Promise<void> {
+async function signIn(page: Page, name: string, role: 'viewer' | 'player'): Promise<void> {
   await page.goto(sys.hub.url);
-  await page.getByTestId('join-open').click();
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-role').selectOption(role);
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await expect(page.getByTestId('connection-status')).toContainText(`as ${name}`);
+  await joinAs(page, name, role);
 }
 
 test('two people on the charts page see each other arrive and leave', async ({ browser }) => {
   const ann = await (await browser.newContext()).newPage();
   const bob = await (await browser.newContext()).newPage();
-  await joinAs(ann, 'Ann', 'viewer');
+  await signIn(ann, 'Ann', 'viewer');
   const annPanel = ann.getByTestId('who-is-watching');
   await expect(annPanel.locator('[data-testid=watcher]')).toHaveText(['Annviewer']);
 
-  await joinAs(bob, 'Bob', 'viewer');
+  await signIn(bob, 'Bob', 'viewer');
   await expect(annPanel.locator('[data-testid=watcher]')).toHaveText(['Annviewer', 'Bobviewer']);
   await expect(bob.getByTestId('who-is-watching').locator('[data-testid=watcher]')).toHaveText(['Annviewer', 'Bobviewer']);
 
@@ -59,7 +56,7 @@ test('a player steers and chats in the demo room while a viewer watches it live'
   // Without bots (this test runs none), the game starts with its first player.
   await expect(viewer.getByTestId('room-empty')).toBeVisible();
 
-  await joinAs(player, 'Zoe', 'player');
+  await signIn(player, 'Zoe', 'player');
   await player.getByRole('link', { name: 'Demo room' }).click();
   await expect(player.getByTestId('arena').locator('canvas')).toBeVisible();
   await expect(viewer.getByTestId('arena').locator('canvas')).toBeVisible();
