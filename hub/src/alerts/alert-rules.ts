@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StorageType, type JetStreamClient, type KV, type QueuedIterator, type KvEntry } from 'nats';
 import { ALERT_RULES_PER_USER, fail, ok, readAlertRuleInput, type AlertRule, type AlertRuleInput, type Result } from '../protocol/index.js';
+import { openBucket } from '../bus/kv-bucket.js';
 
 export const ALERTS_BUCKET = 'PULSE_ALERTS';
 const VERSION = 1;
@@ -25,7 +26,7 @@ export class AlertRules {
   private constructor(private readonly kv: KV) {}
 
   static async start(js: JetStreamClient, replicas: number): Promise<AlertRules> {
-    const rules = new AlertRules(await js.views.kv(ALERTS_BUCKET, { history: 1, storage: StorageType.File, replicas }));
+    const rules = new AlertRules(await openBucket(js, ALERTS_BUCKET, { history: 1, storage: StorageType.File, replicas }));
     await rules.watch();
     return rules;
   }

@@ -111,7 +111,13 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
     if (changed) await jsm.streams.update(config.name, config);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    await jsm.streams.add(config);
+    try {
+      await jsm.streams.add(config);
+    } catch (addErr) {
+      // Two hubs that start together both find the stream missing and both create it; the server
+      // refuses the second ("subjects overlap"). Made by the other hub, from the same code: done.
+      if (!(await jsm.streams.info(config.name).then(() => true, () => false))) throw addErr;
+    }
   }
 }
 

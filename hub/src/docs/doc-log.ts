@@ -5,6 +5,7 @@ import { DOCS_STREAM } from '../bus/streams.js';
 import { docSubject } from '../bus/subjects.js';
 import { StreamHistory } from '../bus/stream-history.js';
 import { isYjsUpdate } from './yjs-messages.js';
+import { openBucket } from '../bus/kv-bucket.js';
 
 export const COMPACTIONS_BUCKET = 'PULSE_DOC_COMPACTIONS';
 /** Updates stored since the last compaction before a document is compacted. */
@@ -44,7 +45,7 @@ export class DocLog {
   }
 
   static async start(js: JetStreamClient, jsm: JetStreamManager, replicas: number): Promise<DocLog> {
-    return new DocLog(js, jsm, await js.views.kv(COMPACTIONS_BUCKET, { history: 1, storage: StorageType.File, replicas }));
+    return new DocLog(js, jsm, await openBucket(js, COMPACTIONS_BUCKET, { history: 1, storage: StorageType.File, replicas }));
   }
 
   /** Stores one update a client sent, after checking it is one. */

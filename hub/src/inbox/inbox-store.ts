@@ -5,6 +5,7 @@ import { INBOX_STREAM } from '../bus/streams.js';
 import { inboxSubject } from '../bus/subjects.js';
 import { StreamHistory } from '../bus/stream-history.js';
 import { NOTHING_READ, decodeReadState, encodeReadState, isRead, withRead, withReadUpTo, type ReadState } from './read-state.js';
+import { openBucket } from '../bus/kv-bucket.js';
 
 export const READ_STATE_BUCKET = 'PULSE_INBOX_READ';
 /** Writers of one person's read state racing each other try again this many times. */
@@ -39,7 +40,7 @@ export class InboxStore {
 
   static async start(nc: NatsConnection, jsm: JetStreamManager, replicas: number): Promise<InboxStore> {
     const js = nc.jetstream();
-    return new InboxStore(js, jsm, await js.views.kv(READ_STATE_BUCKET, { history: 1, storage: StorageType.File, replicas }));
+    return new InboxStore(js, jsm, await openBucket(js, READ_STATE_BUCKET, { history: 1, storage: StorageType.File, replicas }));
   }
 
   /** Stores a notification for `user` and delivers it to their inbox; a `key` sent again within 10 minutes answers the stored one. */

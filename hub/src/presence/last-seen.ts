@@ -1,6 +1,7 @@
 import { StorageType, StringCodec, type JetStreamClient, type KV, type NatsConnection } from 'nats';
 import { kvSubject } from '../bus/subjects.js';
 import { PublishBatch } from '../bus/publish-batch.js';
+import { openBucket } from '../bus/kv-bucket.js';
 
 const sc = StringCodec();
 
@@ -32,7 +33,7 @@ export class LastSeen {
   }
 
   static async open(nc: NatsConnection, js: JetStreamClient, replicas: number): Promise<LastSeen> {
-    return new LastSeen(await js.views.kv(LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS, replicas }), nc);
+    return new LastSeen(await openBucket(js, LAST_SEEN_BUCKET, { history: 1, storage: StorageType.File, ttl: KEEP_DAYS * DAY_MS, replicas }), nc);
   }
 
   /**

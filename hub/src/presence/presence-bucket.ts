@@ -1,6 +1,7 @@
 import { headers, StorageType, StringCodec, type JetStreamClient, type KV, type KvEntry, type NatsConnection, type QueuedIterator } from 'nats';
 import { kvSubject } from '../bus/subjects.js';
 import { PublishBatch } from '../bus/publish-batch.js';
+import { openBucket } from '../bus/kv-bucket.js';
 
 const sc = StringCodec();
 /** Entries handled before the watch lets other work run. */
@@ -39,7 +40,7 @@ export class PresenceBucket {
 
   static async open(nc: NatsConnection, js: JetStreamClient, replicas: number): Promise<PresenceBucket> {
     // File storage: presence outlives a restart of nats-server, so hubs need not write it again.
-    return new PresenceBucket(await js.views.kv(PRESENCE_BUCKET, { history: 1, storage: StorageType.File, replicas }), nc);
+    return new PresenceBucket(await openBucket(js, PRESENCE_BUCKET, { history: 1, storage: StorageType.File, replicas }), nc);
   }
 
   put(key: string, value: unknown): Promise<number> {

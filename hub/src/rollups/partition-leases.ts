@@ -1,6 +1,7 @@
 import { StorageType, type JetStreamClient, type KV, type KvEntry, type QueuedIterator } from 'nats';
 import { ROLLUP_PARTITIONS } from './partitions.js';
 import { decodeRecord, encodeRecord, type Checkpoint, type PartitionRecord } from './partition-record.js';
+import { openBucket } from '../bus/kv-bucket.js';
 
 export const LEASES_BUCKET = 'PULSE_ROLLUP_PARTITIONS';
 
@@ -75,7 +76,7 @@ export class PartitionLeases {
     onError: (err: unknown) => void,
     { replicas, timing = LEASE_TIMING }: { replicas: number; timing?: LeaseTiming },
   ): Promise<PartitionLeases> {
-    const kv = await js.views.kv(LEASES_BUCKET, { history: 1, storage: StorageType.File, replicas });
+    const kv = await openBucket(js, LEASES_BUCKET, { history: 1, storage: StorageType.File, replicas });
     const leases = new PartitionLeases(kv, id, holder, timing, onError);
     await leases.watch();
     await leases.beat();
