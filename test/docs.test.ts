@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import type { DocData, MessageFrame } from '@pulse/hub/protocol';
 import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
 import { EventSource } from 'eventsource';
@@ -121,6 +122,12 @@ describe('documents', () => {
     closers.push(() => viewer.close(), () => player.close());
     viewer.send({ type: 'publish', ch: `doc:${name}`, data: { kind: 'update', update: 'AAA=' }, ref: 'v' });
     expect(await viewer.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden' });
+    // A reader still says where it is: its awareness is taken.
+    const seen = new Awareness(new Y.Doc());
+    seen.setLocalState({ user: { name: 'Vee' } });
+    viewer.send({ type: 'publish', ch: `doc:${name}`, data: { kind: 'awareness', update: Buffer.from(encodeAwarenessUpdate(seen, [seen.clientID])).toString('base64') }, ref: 'va' });
+    expect(await viewer.next((f) => 'ref' in f && f.ref === 'va')).toMatchObject({ type: 'ack' });
+    await eventually(() => [...writer.p.awareness.getStates().values()].find((st) => (st as { user?: { name: string } }).user?.name === 'Vee'));
     player.send({ type: 'publish', ch: `doc:${name}`, data: { kind: 'update', update: Buffer.from('not a yjs update').toString('base64') }, ref: 'p' });
     expect(await player.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_request' });
     // A raw y-websocket message that does not decode closes that connection only.

@@ -7,6 +7,7 @@ import type { DocLog } from './doc-log.js';
 import type { StreamHistory } from '../bus/stream-history.js';
 import type { ChannelSubscriber } from '../channels/registry.js';
 import { readAwareness } from './yjs-messages.js';
+import { canWriteDoc } from '../session/permissions.js';
 
 /**
  * `doc:<name>` channels for Pulse's own clients: a subscriber without
@@ -54,7 +55,7 @@ export class DocPublisher implements ChannelPublisher {
     private readonly relay: (name: string, awareness: Uint8Array) => void,
   ) {}
 
-  async publish(ch: ChannelName, _from: User, data: unknown): Promise<Result<void>> {
+  async publish(ch: ChannelName, from: User, data: unknown): Promise<Result<void>> {
     const d = data as { kind?: unknown; update?: unknown } | null;
     if ((d?.kind !== 'update' && d?.kind !== 'awareness') || typeof d.update !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(d.update)) {
       return fail('bad_request', 'a document takes {"kind":"update"|"awareness","update":<base64>}');
@@ -65,6 +66,8 @@ export class DocPublisher implements ChannelPublisher {
       this.relay(ch.name, bytes);
       return ok(undefined);
     }
+    const writable = canWriteDoc(from);
+    if (!writable.ok) return writable;
     const appended = await this.log.append(ch.name, bytes);
     if (!appended.ok) return appended;
     this.stored(ch.name);

@@ -31,8 +31,15 @@ export function canSubscribe(user: User, ch: ChannelName, policy: AccessPolicy =
 
 /** Who may publish from a client: players and admins to rooms, nobody elsewhere. */
 export function canPublish(user: User, ch: ChannelName): Result<true> {
-  if ((ch.kind === 'room' || ch.kind === 'doc') && (user.role === 'player' || user.role === 'admin')) return ok(true);
+  if (ch.kind === 'room' && (user.role === 'player' || user.role === 'admin')) return ok(true);
   if (ch.kind === 'room') return fail('forbidden', `role ${user.role} may not publish to rooms`);
-  if (ch.kind === 'doc') return fail('forbidden', `role ${user.role} may read documents, not write them`);
+  // A reader publishes its awareness (where it is in the document); whether it may write is canWriteDoc's.
+  if (ch.kind === 'doc') return canSubscribe(user, ch);
   return fail('forbidden', `clients may not publish to ${ch.kind} channels`);
+}
+
+/** Who may change a document (`doc:` updates): players and admins; viewers read. */
+export function canWriteDoc(user: User): Result<true> {
+  if (user.role === 'player' || user.role === 'admin') return ok(true);
+  return fail('forbidden', `role ${user.role} may read documents, not write them`);
 }

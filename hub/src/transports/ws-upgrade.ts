@@ -5,7 +5,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { closeCodeOf, httpStatusOf, MAX_FRAME_BYTES, parseChannel, type HttpErrorBody, type User } from '../protocol/index.js';
-import { canPublish, canSubscribe } from '../session/permissions.js';
+import { canSubscribe, canWriteDoc } from '../session/permissions.js';
 import type { YjsDocs } from '../docs/yjs-docs.js';
 import type { AuthEnv } from '../http/auth.js';
 import { errorResponse } from '../http/errors.js';
@@ -101,7 +101,7 @@ export class WsUpgrades {
       const user = c.get('user');
       const readable = canSubscribe(user, ch.value);
       if (!readable.ok) return errorResponse(c, readable.error);
-      this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt'), doc: { name: ch.value.name, canWrite: canPublish(user, ch.value).ok } });
+      this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt'), doc: { name: ch.value.name, canWrite: canWriteDoc(user).ok } });
       return c.body(null, 200);
     };
   }
