@@ -77,9 +77,12 @@ export class PulseDocProvider {
     }
     const data: DocData = { kind, update: toBase64(bytes) };
     this.client.publish(this.ch, data).catch((e: { code?: string; message?: string }) => {
-      // Not connected (or a hub going away): the edit waits for the next subscribe; awareness is renewed anyway.
-      if (kind === 'update' && (e.code === 'overloaded' || e.code === 'going_away')) this.unsent.push(bytes);
-      else this.opts.onError?.(e.message ?? 'not sent');
+      // Not connected (or a hub going away): an edit waits for the next subscribe, and awareness is sent again then.
+      if (e.code === 'overloaded' || e.code === 'going_away') {
+        if (kind === 'update') this.unsent.push(bytes);
+        return;
+      }
+      this.opts.onError?.(e.message ?? 'not sent');
     });
   }
 }
