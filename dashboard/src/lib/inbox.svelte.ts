@@ -22,6 +22,9 @@ export class Inbox {
   error = $state<string | undefined>();
   more = $state(false);
   private next: number | undefined;
+  /** A read of the newest page is on its way; `stale` when something arrived meanwhile that it may not hold. */
+  private reading = false;
+  private stale = false;
   private readonly stop: () => void;
 
   constructor(client: PulseClient, user: string) {
@@ -68,6 +71,8 @@ export class Inbox {
     if (d.kind === 'notification' && f.seq !== undefined && !this.items.some((i) => i.id === d.notification.id)) {
       this.items = [{ ...d.notification, seq: f.seq, read: false }, ...this.items];
       this.unread++;
+      // A page read before this arrived would put the count back: it is read again after.
+      if (this.reading) this.stale = true;
       if (live) this.toast({ ...d.notification, seq: f.seq });
       return;
     }
@@ -79,17 +84,33 @@ export class Inbox {
     setTimeout(() => this.dismiss(t.seq), TOAST_MS);
   }
 
-  /** Reads the newest page again: the hub's unread count and read marks, the same on every tab. */
+  /**
+   * Reads the newest page again: the hub's unread count and read marks, the
+   * same on every tab. A notification or read that arrives while a read is
+   * on its way makes it read once more, so an older answer never has the
+   * last word.
+   */
   private async refresh(): Promise<void> {
+    if (this.reading) {
+      this.stale = true;
+      return;
+    }
+    this.reading = true;
     try {
-      const page = await listNotifications();
-      this.items = page.notifications;
-      this.unread = page.unread;
-      this.next = page.next;
-      this.more = page.next !== undefined;
-      this.error = undefined;
+      do {
+        this.stale = false;
+        const page = await listNotifications();
+        if (this.stale) continue;
+        this.items = page.notifications;
+        this.unread = page.unread;
+        this.next = page.next;
+        this.more = page.next !== undefined;
+        this.error = undefined;
+      } while (this.stale);
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.reading = false;
     }
   }
 }
