@@ -3,10 +3,10 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import type { DocData, MessageFrame } from '@pulse/hub/protocol';
+import { DOC_UPDATE_MAX_BYTES, type DocData, type MessageFrame } from '@pulse/hub/protocol';
 import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
 import { EventSource } from 'eventsource';
-import { PulseClient, type EventSourceLike } from '@pulse/hub/client';
+import { PulseClient, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 import { PulseDocProvider } from '@pulse/hub/collab';
 import { eventually, sleep, uniqueName } from './helpers.js';
 
@@ -195,7 +195,7 @@ describe('documents', () => {
     const name = uniqueName('big');
     const writer = await provider(a, name);
     const line = 'x'.repeat(99) + '\n';
-    // 3 MB in updates of 150 KB, each under the per-update limit.
+    // 3 MB in twenty edits of 150 KB.
     for (let i = 0; i < 20; i++) {
       writer.text.insert(writer.text.length, line.repeat(1_500));
       await sleep(50);
@@ -221,6 +221,36 @@ describe('documents', () => {
       expect(statuses.filter((st) => st === 'open')).toHaveLength(1);
     }
     console.log(`a 3 MB document joined over ws in ${viaWs} ms`);
+  });
+
+  it('takes an edit of several MB in one message from a y-websocket provider and a large one from the Pulse provider, stored in pieces, without a reconnect', async () => {
+    const name = uniqueName('paste');
+    const one = await provider(a, name);
+    const two = await provider(b, name);
+    const statuses: string[] = [];
+    one.p.on('status', ({ status }: { status: string }) => statuses.push(status));
+    // One paste is one Yjs update: 2 MB in a single y-websocket message.
+    one.text.insert(0, 'pasted line\n'.repeat(180_000));
+    const client = new PulseClient({ url: b.url, transports: ['ws'], token: await testToken('player', uniqueName('paster')), webSocket: (u) => new WebSocket(u) as unknown as WebSocketLike });
+    const errors: string[] = [];
+    const mine = new Y.Doc();
+    const pulse = new PulseDocProvider(client, name, mine, { onError: (e) => errors.push(e) });
+    closers.push(() => {
+      pulse.destroy();
+      client.close();
+    });
+    await eventually(() => (mine.getText('notes').length === 12 * 180_000 ? true : undefined), 30_000);
+    // Larger than a client frame: the provider sends it as several updates.
+    mine.getText('notes').insert(0, 'ŝpäce 😀'.repeat(40_000));
+    const expected = 'ŝpäce 😀'.repeat(40_000) + 'pasted line\n'.repeat(180_000);
+    await eventually(() => ([one, two].every((x) => x.text.toString() === expected) && mine.getText('notes').toString() === expected ? true : undefined), 30_000);
+    expect(errors).toEqual([]);
+    expect(statuses).not.toContain('disconnected');
+    // No message of the document is over the limit a reader relies on.
+    const res = await fetch(`${a.url}/api/history?ch=doc:${name}&limit=1000`, { headers: { authorization: `Bearer ${await testToken('viewer', 'sizer')}` } });
+    const stored = ((await res.json()) as { messages: Array<{ data: DocData }> }).messages;
+    expect(stored.length).toBeGreaterThan(10);
+    expect(Math.max(...stored.map((m) => Buffer.from(m.data.update, 'base64').length))).toBeLessThanOrEqual(DOC_UPDATE_MAX_BYTES);
   });
 
   it('relays awareness between hubs, and drops a client\'s at once when it leaves', async () => {

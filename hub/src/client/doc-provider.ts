@@ -1,9 +1,10 @@
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import type { DocData, MessageFrame } from '../protocol/index.js';
+import { splitUpdate } from '../protocol/doc-split.js';
 import type { PulseClient } from './pulse-client.js';
 
-/** Updates published in one frame at most: a client frame is at most 64 KiB of JSON, and base64 adds a third. */
+/** What one frame carries of an update: a client frame is at most 64 KiB of JSON, and base64 adds a third. Larger edits go as several. */
 export const PROVIDER_UPDATE_MAX_BYTES = 46 * 1024;
 
 /**
@@ -11,8 +12,8 @@ export const PROVIDER_UPDATE_MAX_BYTES = 46 * 1024;
  * WebSocket, SSE or long-poll alike, resuming with `since` after a cut like
  * any channel: the `doc:<name>` channel carries the document's updates, and
  * its awareness (cursors, names) rides the same channel without being
- * stored. A local update larger than one frame is refused (`onError`):
- * y-websocket's `/yjs/<name>` takes those.
+ * stored. A local update larger than one frame is sent as several
+ * updates that make the same edit.
  */
 export class PulseDocProvider {
   readonly awareness: Awareness;
@@ -71,8 +72,16 @@ export class PulseDocProvider {
   }
 
   private send(kind: DocData['kind'], bytes: Uint8Array): void {
+    if (kind === 'update' && bytes.length > PROVIDER_UPDATE_MAX_BYTES) {
+      for (const piece of splitUpdate(bytes, PROVIDER_UPDATE_MAX_BYTES)) this.publish(kind, piece);
+    } else {
+      this.publish(kind, bytes);
+    }
+  }
+
+  private publish(kind: DocData['kind'], bytes: Uint8Array): void {
     if (bytes.length > PROVIDER_UPDATE_MAX_BYTES) {
-      this.opts.onError?.(`an edit of ${bytes.length} bytes is larger than one frame carries`);
+      this.opts.onError?.(`${kind === 'update' ? 'one value of an edit' : 'an awareness state'} of ${bytes.length} bytes is larger than one frame carries`);
       return;
     }
     const data: DocData = { kind, update: toBase64(bytes) };

@@ -1,6 +1,7 @@
 import { StorageType, type JetStreamClient, type JetStreamManager, type KV } from 'nats';
 import * as Y from 'yjs';
-import { DOC_UPDATE_MAX_BYTES, fail, ok, type DocData, type Result } from '../protocol/index.js';
+import { DOC_EDIT_MAX_BYTES, DOC_UPDATE_MAX_BYTES, fail, ok, type DocData, type Result } from '../protocol/index.js';
+import { splitUpdate } from '../protocol/doc-split.js';
 import { DOCS_STREAM } from '../bus/streams.js';
 import { docSubject } from '../bus/subjects.js';
 import { StreamHistory } from '../bus/stream-history.js';
@@ -48,12 +49,19 @@ export class DocLog {
     return new DocLog(js, jsm, await openBucket(js, COMPACTIONS_BUCKET, { history: 1, storage: StorageType.File, replicas }));
   }
 
-  /** Stores one update a client sent, after checking it is one. */
+  /**
+   * Stores one update a client sent, after checking it is one: a large one
+   * as several of at most CHUNK_BYTES, in clock order, so that a reader never
+   * gets a message over the transports' limits. Returns the last seq.
+   */
   async append(name: string, update: Uint8Array): Promise<Result<number>> {
-    if (update.length > DOC_UPDATE_MAX_BYTES) return fail('too_large', `an update is at most ${DOC_UPDATE_MAX_BYTES} bytes: send a large edit as several`);
+    if (update.length > DOC_EDIT_MAX_BYTES) return fail('too_large', `an edit is at most ${DOC_EDIT_MAX_BYTES} bytes`);
     if (!isYjsUpdate(update)) return fail('bad_request', 'the update does not decode as a Yjs update');
-    const ack = await this.js.publish(docSubject(name, 'u'), this.encode(update));
-    return ok(ack.seq);
+    const pieces = splitUpdate(update, CHUNK_BYTES);
+    if (pieces.some((p) => p.length > DOC_UPDATE_MAX_BYTES)) return fail('too_large', `one value of the edit is larger than ${DOC_UPDATE_MAX_BYTES} bytes`);
+    let seq = 0;
+    for (const piece of pieces) seq = (await this.js.publish(docSubject(name, 'u'), this.encode(piece))).seq;
+    return ok(seq);
   }
 
   /** Every stored update and chunk of the document, in stream order, and how many updates came since the last compaction. */
@@ -104,20 +112,20 @@ export class DocLog {
   }
 }
 
-/** Consecutive updates merged into chunks of about CHUNK_BYTES; one larger than that is a chunk alone. */
+/** Consecutive updates merged into chunks of at most CHUNK_BYTES (but for one value larger than that). */
 export function chunksOf(updates: Uint8Array[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   let group: Uint8Array[] = [];
   let bytes = 0;
   for (const u of updates) {
     if (group.length > 0 && bytes + u.length > CHUNK_BYTES) {
-      out.push(Y.mergeUpdates(group));
+      out.push(...splitUpdate(Y.mergeUpdates(group), CHUNK_BYTES));
       group = [];
       bytes = 0;
     }
     group.push(u);
     bytes += u.length;
   }
-  if (group.length > 0) out.push(Y.mergeUpdates(group));
+  if (group.length > 0) out.push(...splitUpdate(Y.mergeUpdates(group), CHUNK_BYTES));
   return out;
 }

@@ -10,5 +10,12 @@ export interface DocData {
   update: string;
 }
 
-/** One update a client may send: larger edits arrive as several. */
+/** The largest message a `doc:<name>` channel carries: the hub stores a larger edit as several updates. */
 export const DOC_UPDATE_MAX_BYTES = 256 * 1024;
+
+/**
+ * The largest edit (one Yjs update) the hub takes, over y-websocket or as
+ * several frames' worth: a provider's first sync of a document made offline
+ * is one update, and refusing it would only make the provider send it again.
+ */
+export const DOC_EDIT_MAX_BYTES = 16 * 1024 * 1024;

@@ -3,8 +3,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
-import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import { closeCodeOf, httpStatusOf, MAX_FRAME_BYTES, parseChannel, type HttpErrorBody, type User } from '../protocol/index.js';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { closeCodeOf, DOC_EDIT_MAX_BYTES, httpStatusOf, MAX_FRAME_BYTES, parseChannel, type HttpErrorBody, type User } from '../protocol/index.js';
 import { canSubscribe, canWriteDoc } from '../session/permissions.js';
 import type { YjsDocs } from '../docs/yjs-docs.js';
 import type { AuthEnv } from '../http/auth.js';
@@ -22,6 +22,8 @@ import { corkForTurn } from '../session/transport.js';
  * buffer megabytes for one frame.
  */
 const MAX_WS_PAYLOAD_BYTES = 16 * MAX_FRAME_BYTES;
+/** A y-websocket message holds one edit and a few bytes of framing. */
+const MAX_DOC_PAYLOAD_BYTES = DOC_EDIT_MAX_BYTES + 64;
 
 /** Who the app let through for an upgrade request, and to what (a session, or a document over y-websocket), until the upgrade takes it. */
 type Approval = { user: User; expiresAt: number | undefined } & ({ request: StreamRequest; doc?: undefined } | { doc: { name: string; canWrite: boolean } });
@@ -45,6 +47,8 @@ type Approvals = WeakMap<IncomingMessage, Approval>;
 export class WsUpgrades {
   private readonly approvals: Approvals = new WeakMap();
   private readonly wss: WebSocketServer;
+  /** y-websocket connections: their messages may be whole documents, so they have a limit of their own. */
+  private readonly docWss = new WebSocketServer({ noServer: true, maxPayload: MAX_DOC_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false, WebSocket: HubSocket });
   private readonly onClose: (this: WebSocket) => void;
 
   constructor(
@@ -116,13 +120,13 @@ export class WsUpgrades {
     });
   }
 
-
   close(): void {
     this.wss.close();
+    this.docWss.close();
   }
 
   private upgradeToDoc(req: IncomingMessage, socket: Duplex, head: Buffer, doc: { name: string; canWrite: boolean }, expiresAt: number | undefined): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.docWss.handleUpgrade(req, socket, head, (ws) => {
       this.heartbeat.add(ws as HubSocket);
       ws.on('close', this.onClose);
       ws.on('error', ignore);
