@@ -2,7 +2,6 @@ import type { User } from './protocol/index.js';
 import type { Server } from 'node:http';
 import { Hono } from 'hono';
 import type { Hub } from './hub.js';
-import { Identity } from './auth/identity.js';
 import { apiRoutes } from './http/api.js';
 import { presenceRoutes } from './http/presence-api.js';
 import { authenticate, type AuthEnv } from './http/auth.js';
@@ -26,7 +25,7 @@ import { requestBodyLimit } from './http/body-limit.js';
 
 /** The HTTP surface of docs/protocol.md over one Hub. */
 export function createApp(hub: Hub) {
-  const identity = new Identity({ secret: hub.config.jwtSecret, allowAnonymous: hub.config.allowAnonymous });
+  const { identity } = hub;
   const app = new Hono<AuthEnv>();
 
   app.route('/', opsRoutes(hub));

@@ -38,6 +38,7 @@ import { ReplayGate } from './session/replay-gate.js';
 import { Stats, type Counter } from './stats/counters.js';
 import { ThrottledLog } from './stats/throttled-log.js';
 import type { Config } from './config.js';
+import { Identity } from './auth/identity.js';
 
 const LOG_INTERVAL_MS = 10_000;
 /** How often per-hub state nobody uses is looked for. */
@@ -92,6 +93,8 @@ export class Hub {
   private readonly evaluator: AlertEvaluator;
   /** Shared documents over y-websocket's protocol (`/yjs/<name>`). */
   readonly yjs: YjsDocs;
+  /** Who a token speaks for, for requests and for sessions' `auth` frames alike. */
+  readonly identity: Identity;
   private readonly docLog: DocLog;
   private readonly appendsSinceCompaction = new Map<string, number>();
   private readonly decoder = new TextDecoder();
@@ -167,6 +170,7 @@ export class Hub {
     const replayed = this.stats.counter('pulse_replayed_messages_total', 'History messages replayed to subscribers catching up');
     const clientErrors = (code: string) => this.stats.counter('pulse_client_errors_total', 'Error frames sent to clients, by code', { code });
     this.replays = new ReplayGate(this.config.limits.replaysPerHub, this.config.limits.replaysPerSession);
+    this.identity = new Identity({ secret: this.config.jwtSecret, allowAnonymous: this.config.allowAnonymous });
     this.sessions = new SessionTable({
       registry: this.registry,
       replays: this.replays,
@@ -175,6 +179,7 @@ export class Hub {
       presence: this.presence,
       limits: this.config.limits,
       policy: { opsPublic: this.config.opsPublic },
+      authenticate: (token) => this.identity.authenticate(token),
       onLimit: (kind) => this.countLimit(kind),
       onClientError: (e: PulseError) => clientErrors(e.code).inc(),
       onSyncFailure: (ch, err) => {

@@ -1,4 +1,4 @@
-import { isTransient, type ClientFrame, type ErrorFrame, type MessageFrame, type Ref, type ServerFrame, type SubscribedFrame, type TransportKind, type User } from '../protocol/index.js';
+import { isTransient, type AckFrame, type ClientFrame, type ErrorFrame, type MessageFrame, type Ref, type ServerFrame, type SubscribedFrame, type TransportKind, type User } from '../protocol/index.js';
 import type { AnyPresenceFrame } from './channel-members.js';
 import { backoffDelay } from './backoff.js';
 import type { Connection, Connector } from './connections/connection.js';
@@ -82,7 +82,7 @@ export const LIVENESS_MS = 30_000;
  */
 export class PulseClient {
   private readonly channels = new Map<string, ChannelState>();
-  private readonly pending = new Map<Ref, { resolve: () => void; reject: (e: ErrorFrame) => void }>();
+  private readonly pending = new Map<Ref, { resolve: (ack: AckFrame) => void; reject: (e: ErrorFrame) => void }>();
   private readonly statusListeners = new Set<(s: ClientStatus) => void>();
   private readonly presenceListeners = new Set<(f: AnyPresenceFrame) => void>();
   private readonly ladder: Array<{ kind: TransportKind; connect: Connector }>;
@@ -96,9 +96,12 @@ export class PulseClient {
   private upgradeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pingTimer: ReturnType<typeof setInterval>;
   private stopped = false;
+  /** The token every connection opens with: the one given, then the last one `authorize` took. */
+  private token: string | undefined;
   status: ClientStatus = { state: 'connecting', transport: undefined, user: undefined };
 
   constructor(private readonly opts: PulseClientOptions = {}) {
+    this.token = opts.token;
     this.base = new URL(opts.url ?? (typeof location !== 'undefined' ? location.origin : 'http://127.0.0.1:8080'));
     this.ladder = buildLadder(opts);
     if (this.ladder.length === 0) throw new Error('none of the requested transports is available in this runtime');
@@ -125,7 +128,36 @@ export class PulseClient {
   }
 
   /** Publishes from this client; settles on the hub's `ack` or `error`. */
-  publish(ch: string, data: unknown): Promise<void> {
+  async publish(ch: string, data: unknown): Promise<void> {
+    await this.request((ref) => ({ type: 'publish', ch, data, ref }));
+  }
+
+  /**
+   * A fresh token for the same person (before the last one expires, or for a
+   * new role): the open session takes it without reconnecting, and every
+   * later connection opens with it. Rejects with the hub's `error` when the
+   * session refuses it; while not connected, it is kept for the next one.
+   */
+  async authorize(token: string): Promise<void> {
+    const previous = this.token;
+    this.token = token;
+    if (this.status.state !== 'open') return;
+    // Sent with the new token: an SSE or poll command carrying the old one fails once that has expired.
+    this.current?.setToken(token);
+    try {
+      const ack = await this.request((ref) => ({ type: 'auth', token, ref }));
+      if (ack.user) this.setStatus({ ...this.status, user: ack.user });
+    } catch (e) {
+      // A refused token is not used again; one not answered because the connection dropped is.
+      if ((e as ErrorFrame).code !== 'overloaded') {
+        this.token = previous;
+        if (previous) this.current?.setToken(previous);
+      }
+      throw e;
+    }
+  }
+
+  private request(frame: (ref: Ref) => ClientFrame): Promise<AckFrame> {
     const ref = `p${++this.refs}`;
     return new Promise((resolve, reject) => {
       if (this.status.state !== 'open' || !this.current) {
@@ -133,7 +165,7 @@ export class PulseClient {
         return;
       }
       this.pending.set(ref, { resolve, reject });
-      this.current.send([{ type: 'publish', ch, data, ref }]);
+      this.current.send([frame(ref)]);
     });
   }
 
@@ -171,7 +203,7 @@ export class PulseClient {
     const timeout = setTimeout(() => conn.close(), this.opts.openTimeoutMs ?? OPEN_TIMEOUT_MS);
     const conn: Connection = connect({
       base: this.base,
-      token: this.opts.token,
+      token: this.token,
       events: {
         frame: (f) => {
           if (f.type === 'welcome') {
@@ -281,7 +313,7 @@ export class PulseClient {
         for (const l of this.presenceListeners) l(frame);
         return;
       case 'ack':
-        this.pending.get(frame.ref)?.resolve();
+        this.pending.get(frame.ref)?.resolve(frame);
         this.pending.delete(frame.ref);
         return;
       case 'error':

@@ -116,6 +116,8 @@ export interface PresenceDiffFrame {
 export interface AckFrame {
   type: 'ack';
   ref: Ref;
+  /** On the answer to an `auth` frame: who the session speaks for now, its new role included (an extension). */
+  user?: User;
 }
 
 export interface ErrorFrame {
@@ -178,9 +180,22 @@ export interface PingFrame {
   type: 'ping';
 }
 
-export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | PingFrame;
+/**
+ * An extension: a fresh token for the same person, on the open session. Its
+ * role and expiry take effect at once (channels it may no longer read are
+ * left with an `error` naming them); the session, its subscriptions and its
+ * presence stay. Answered with `ack`, or `error` (`unauthorized`, or
+ * `forbidden` for a token of someone else).
+ */
+export interface AuthFrame {
+  type: 'auth';
+  token: string;
+  ref?: Ref;
+}
 
-export const CLIENT_FRAME_TYPES = every<ClientFrame['type']>()(['subscribe', 'unsubscribe', 'publish', 'ping']);
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | PingFrame | AuthFrame;
+
+export const CLIENT_FRAME_TYPES = every<ClientFrame['type']>()(['subscribe', 'unsubscribe', 'publish', 'ping', 'auth']);
 
 /** A list of string literals that must hold each member of `T`, checked when compiled. */
 function every<T extends string>() {

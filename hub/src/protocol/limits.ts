@@ -2,6 +2,8 @@
 export const MAX_FRAME_BYTES = 64 * 1024;
 export const CHAT_MAX_CHARS = 500;
 export const MAX_REF_CHARS = 200;
+/** The longest token an `auth` frame may carry. */
+export const MAX_TOKEN_CHARS = 4096;
 /**
  * How deeply a client frame's JSON may nest. JSON.parse reads any depth, but
  * a frame nested thousands deep overflows the stack of whatever walks it next.

@@ -1,4 +1,4 @@
-import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, MAX_REF_CHARS, fail, nestsWithin, ok, type ClientFrame, type PulseError, type Ref, type Result } from '../protocol/index.js';
+import { CLIENT_FRAME_TYPES, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, MAX_REF_CHARS, MAX_TOKEN_CHARS, fail, nestsWithin, ok, type ClientFrame, type PulseError, type Ref, type Result } from '../protocol/index.js';
 
 export interface FrameRejection {
   error: PulseError;
@@ -87,6 +87,11 @@ function checkShape(obj: Record<string, unknown>, ref: Ref | undefined): Result<
     case 'unsubscribe':
       if (typeof obj.ch !== 'string') return fail('bad_request', 'unsubscribe needs "ch"');
       return ok({ type: 'unsubscribe', ch: obj.ch, ref });
+    case 'auth':
+      if (typeof obj.token !== 'string' || obj.token.length === 0 || obj.token.length > MAX_TOKEN_CHARS) {
+        return fail('bad_request', `auth needs "token", a string of at most ${MAX_TOKEN_CHARS} characters`);
+      }
+      return ok({ type: 'auth', token: obj.token, ref });
     default:
       if (typeof obj.ch !== 'string') return fail('bad_request', 'publish needs "ch"');
       if (!('data' in obj)) return fail('bad_request', 'publish needs "data"');

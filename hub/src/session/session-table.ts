@@ -68,7 +68,7 @@ export class SessionTable {
    * poll answers).
    */
   open(user: User, connect: (session: SessionHandle) => Transport, { expiresAt, presenceDiff = false, pollAddress }: OpenOptions = {}): Session {
-    const session = new Session(user, connect, this.ctx, newSessionId(this.processId), presenceDiff);
+    const session: Session = new Session(user, connect, this.ctx, newSessionId(this.processId), presenceDiff, (at) => this.expireAt(session, at));
     this.sessions.set(session.id, session);
     if (!isAnonymous(user)) this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
     if (pollAddress !== undefined) {
@@ -76,11 +76,16 @@ export class SessionTable {
       this.pollsPerAddress.set(pollAddress, (this.pollsPerAddress.get(pollAddress) ?? 0) + 1);
     }
     session.start();
-    if (expiresAt !== undefined) {
-      // The token ends the session when it expires, so the client comes back with a fresh one.
-      this.expiries.set(session, new Deadline(expiresAt, () => session.fail({ code: 'unauthorized', message: 'token expired; reconnect with a fresh token' })));
-    }
+    this.expireAt(session, expiresAt);
     return session;
+  }
+
+  /** The token ends the session when it expires, unless an `auth` frame brings a fresh one first. */
+  private expireAt(session: Session, expiresAt: number | undefined): void {
+    this.expiries.get(session)?.cancel();
+    this.expiries.delete(session);
+    if (expiresAt === undefined) return;
+    this.expiries.set(session, new Deadline(expiresAt, () => session.fail({ code: 'unauthorized', message: 'token expired; send a fresh token in an auth frame before it does, or reconnect with one' })));
   }
 
   close(session: Session): void {

@@ -1,10 +1,12 @@
 import {
   parseChannel,
+  type AuthFrame,
   type ChannelName,
   type ClientFrame,
   type PublishFrame,
   type PulseError,
   type Ref,
+  type Result,
   type ServerFrame,
   type SubscribeFrame,
   type User,
@@ -22,6 +24,7 @@ import type { Counter } from '../stats/counters.js';
 import { parseClientFrame, readParsedClientFrame, type FrameReading } from './client-frame.js';
 import { canPublish, canSubscribe, type AccessPolicy } from './permissions.js';
 import { Subscription, type SubscriptionSink } from './subscription.js';
+import type { Caller } from '../auth/identity.js';
 
 /** What a catch-up read returns when its session no longer needs it. */
 const CANCELLED = { ok: false, error: { code: 'not_found', message: 'cancelled' } } as const;
@@ -72,6 +75,8 @@ export interface SessionContext {
   presence: ChannelPresence;
   limits: Limits;
   policy: AccessPolicy;
+  /** Who a token an `auth` frame carries speaks for. */
+  authenticate(token: string): Promise<Result<Caller>>;
   onClientError(error: PulseError): void;
   onLimit(kind: LimitKind): void;
   onSyncFailure(ch: string, err: unknown): void;
@@ -116,12 +121,15 @@ export class Session implements SessionHandle, SubscriptionSink {
 
   /** `connect` builds the transport, which may keep the session's id and cursor for what it writes besides frames. */
   constructor(
-    readonly user: User,
+    /** Who the session speaks for: the same person throughout, with the role of the last token given (`auth`). */
+    public user: User,
     connect: (session: SessionHandle) => Transport,
     private readonly ctx: SessionContext,
     readonly id: string,
     /** Presence as `presence_state` and `presence_diff` frames: the client asked with `presence=diff`. */
     readonly presenceDiff = false,
+    /** A fresh token moved the session's end (undefined: it has none). */
+    private readonly renewed: (expiresAt: number | undefined) => void = () => undefined,
   ) {
     this.transport = connect(this);
     this.traffic = ctx.traffic(this.transport.kind);
@@ -247,7 +255,33 @@ export class Session implements SessionHandle, SubscriptionSink {
       case 'publish':
         void this.publish(frame);
         return;
+      case 'auth':
+        void this.authorize(frame);
+        return;
     }
+  }
+
+  /**
+   * A fresh token for the same person: its role and expiry hold from now on.
+   * Publishes are checked against the role as it stands, so only the
+   * channels it may no longer read need leaving.
+   */
+  private async authorize(frame: AuthFrame): Promise<void> {
+    const caller = await this.ctx.authenticate(frame.token);
+    if (this.closed) return;
+    if (!caller.ok) return this.reject(caller.error, frame.ref);
+    if (caller.value.user.id !== this.user.id) {
+      return this.reject({ code: 'forbidden', message: 'the token is for someone else: a session speaks for one person, so open a new one' }, frame.ref);
+    }
+    this.user = caller.value.user;
+    this.renewed(caller.value.expiresAt);
+    for (const sub of this.subs) {
+      const ch = parseChannel(sub.ch);
+      if (ch.ok && canSubscribe(this.user, ch.value, this.ctx.policy).ok) continue;
+      this.drop(sub);
+      this.reject({ code: 'forbidden', message: `${sub.ch} is not readable with the new token; it was left` }, undefined, sub.ch);
+    }
+    if (frame.ref !== undefined) this.sendFrame({ type: 'ack', ref: frame.ref, user: this.user });
   }
 
   private async publish(frame: PublishFrame): Promise<void> {

@@ -11,6 +11,8 @@ export interface ConnectionEvents {
 export interface Connection {
   readonly kind: TransportKind;
   send(frames: ClientFrame[]): void;
+  /** Requests this connection makes from now on carry this token (SSE and poll send commands as HTTP requests). */
+  setToken(token: string): void;
   close(): void;
 }
 
@@ -21,6 +23,12 @@ export interface ConnectOptions {
 }
 
 export type Connector = (opts: ConnectOptions) => Connection;
+
+/** Headers that carry a token, changed in place when the token is: every request made with them from then on carries the new one. */
+export function tokenHeaders(token: string | undefined): { headers: Record<string, string>; setToken: (token: string) => void } {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return { headers, setToken: (next) => void (headers.authorization = `Bearer ${next}`) };
+}
 
 /** Where a session opens; the client library takes presence as `presence_state` and `presence_diff`. */
 export function endpoint(base: URL, path: string, token: string | undefined): URL {

@@ -1,6 +1,6 @@
 import type { ServerFrame } from '../../protocol/index.js';
 import { CommandSender } from './commands.js';
-import { endpoint, once, type Connector } from './connection.js';
+import { endpoint, once, tokenHeaders, type Connector } from './connection.js';
 
 /** The hub answers within 25 s; longer means the connection is dead. */
 const POLL_TIMEOUT_MS = 35_000;
@@ -21,7 +21,7 @@ interface PollResponse {
 /** Long-poll down, `POST /api/sessions/<id>` up: plain HTTP requests that pass any proxy. */
 export const pollConnector: Connector = ({ base, token, events }) => {
   const guarded = once(events);
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const { headers, setToken } = tokenHeaders(token);
   const aborter = new AbortController();
   const close = () => {
     aborter.abort();
@@ -59,5 +59,5 @@ export const pollConnector: Connector = ({ base, token, events }) => {
     close();
   })();
 
-  return { kind: 'poll', send: (frames) => commands.send(frames), close };
+  return { kind: 'poll', send: (frames) => commands.send(frames), setToken, close };
 };

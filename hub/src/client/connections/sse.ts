@@ -1,6 +1,6 @@
 import { SERVER_FRAME_TYPES, type ServerFrame } from '../../protocol/index.js';
 import { CommandSender } from './commands.js';
-import { endpoint, once, type Connector } from './connection.js';
+import { endpoint, once, tokenHeaders, type Connector } from './connection.js';
 
 /** The subset of EventSource used here. */
 export interface EventSourceLike {
@@ -19,7 +19,8 @@ export function sseConnector(open: EventSourceFactory): Connector {
   return ({ base, token, events }) => {
     const guarded = once(events);
     const source = open(endpoint(base, '/api/sse', token).toString());
-    const commands = new CommandSender(token ? { authorization: `Bearer ${token}` } : {}, () => close());
+    const { headers, setToken } = tokenHeaders(token);
+    const commands = new CommandSender(headers, () => close());
     const close = () => {
       source.close();
       guarded.closed();
@@ -36,6 +37,6 @@ export function sseConnector(open: EventSourceFactory): Connector {
         guarded.frame(frame);
       });
     }
-    return { kind: 'sse', send: (frames) => commands.send(frames), close };
+    return { kind: 'sse', send: (frames) => commands.send(frames), setToken, close };
   };
 }

@@ -31,6 +31,8 @@ export function wsConnector(open: WebSocketFactory): Connector {
         if (ws.readyState !== OPEN) return;
         for (const f of frames) ws.send(JSON.stringify(f));
       },
+      // The socket was opened with the token; nothing it sends later carries one.
+      setToken() {},
       close() {
         ws.close(1000);
         guarded.closed();
