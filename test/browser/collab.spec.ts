@@ -51,3 +51,40 @@ test('two people write in the same notes and see each other\'s text and cursor; 
   await expect.poll(() => text(viewer)).toBe('Ann was here. Bob too.');
   await expect(editor(viewer)).toHaveAttribute('contenteditable', 'false');
 });
+
+test('a viewer who becomes a player writes in the notes at once, on the same connection, with the document still open', async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  const path = `/rooms/${uniqueName('roles')}`;
+  await page.goto(sys.hub.url);
+  await joinAs(page, 'Cleo', 'viewer');
+  await page.goto(`${sys.hub.url}${path}`);
+  const notes = page.getByTestId('notes');
+  await expect(notes).toHaveAttribute('data-synced', 'true');
+  await expect(page.getByTestId('notes-readonly')).toBeVisible();
+  const editor = notes.locator('.cm-content');
+  await expect(editor).toHaveAttribute('contenteditable', 'false');
+  const opened = sockets.length;
+
+  await page.getByTestId('join-switch').click();
+  await expect(page.getByTestId('join-switch')).toHaveText('Become a viewer');
+  await expect(page.getByTestId('notes-readonly')).toHaveCount(0);
+  await expect(editor).toHaveAttribute('contenteditable', 'true');
+  const mark = uniqueName('cleo');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(` ${mark}`);
+
+  // Another browser reads what Cleo wrote: the hub took it as a player's edit.
+  const reader = await (await browser.newContext()).newPage();
+  await reader.goto(`${sys.hub.url}${path}`);
+  await expect(reader.getByTestId('notes').locator('.cm-content')).toContainText(mark);
+  expect(sockets.length).toBe(opened);
+
+  // And back: read-only again, still without reconnecting.
+  await page.getByTestId('join-switch').click();
+  await expect(page.getByTestId('notes-readonly')).toBeVisible();
+  await expect(editor).toHaveAttribute('contenteditable', 'false');
+  expect(sockets.length).toBe(opened);
+});

@@ -32,11 +32,14 @@ export class Connection {
 
   /** Signs in with a demo token; rejects with the hub's message when it refuses. */
   async join(name: string, role: 'viewer' | 'player'): Promise<void> {
-    const res = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, role }) });
-    const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { message: string } };
-    if (!res.ok || !body.token) throw new Error(body.error?.message ?? `the hub answered ${res.status}`);
-    localStorage.setItem(TOKEN_KEY, body.token);
-    this.connect(body.token);
+    this.connect(await login(name, role, undefined));
+  }
+
+  /** The same person in another role, taken by the open session: nothing reconnects, open documents stay open. */
+  async changeRole(role: 'viewer' | 'player'): Promise<void> {
+    const user = this.status.user;
+    if (!user) throw new Error('not connected');
+    await this.client.authorize(await login(user.name, role, storedToken()));
   }
 
   /** Back to an anonymous viewer. */
@@ -60,6 +63,16 @@ export class Connection {
     });
     this.client = client;
   }
+}
+
+/** A demo token from the hub, kept for reloads; sent with the current one, it keeps the person's id. */
+async function login(name: string, role: 'viewer' | 'player', current: string | undefined): Promise<string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(current && { authorization: `Bearer ${current}` }) };
+  const res = await fetch('/api/login', { method: 'POST', headers, body: JSON.stringify({ name, role }) });
+  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { message: string } };
+  if (!res.ok || !body.token) throw new Error(body.error?.message ?? `the hub answered ${res.status}`);
+  localStorage.setItem(TOKEN_KEY, body.token);
+  return body.token;
 }
 
 const KEY = Symbol('connection');
