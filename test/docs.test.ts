@@ -6,6 +6,7 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { DOC_UPDATE_MAX_BYTES, type DocData, type MessageFrame } from '@pulse/hub/protocol';
 import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
 import { EventSource } from 'eventsource';
+import * as encoding from 'lib0/encoding';
 import { PulseClient, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 import { PulseDocProvider } from '@pulse/hub/collab';
 import { eventually, sleep, uniqueName } from './helpers.js';
@@ -262,4 +263,48 @@ describe('documents', () => {
     one.p.destroy();
     await eventually(() => ([...two.p.awareness.getStates().values()].some((s) => (s as { user?: { name: string } }).user?.name === 'Ann') ? undefined : true), 3_000);
   });
+
+  it('ends a Pulse person\'s cursor when they leave the document, after presence\'s grace, and tells no newcomer of a state that lapsed', async () => {
+    const name = uniqueName('lapse');
+    const watcher = await provider(b, name);
+    const names = (aw: { getStates(): Map<number, unknown> }) => [...aw.getStates().values()].map((s) => (s as { user?: { name: string } }).user?.name).filter(Boolean);
+    // A y-websocket client that says where it is once and never again, and stays connected.
+    const stale = new WebSocket(`ws://127.0.0.1:${a.port}/yjs/${name}?token=${await testToken('viewer', uniqueName('stale'))}`);
+    closers.push(() => stale.close());
+    await new Promise((r) => stale.once('open', r));
+    const staleSince = Date.now();
+    const once = new Awareness(new Y.Doc());
+    once.setLocalState({ user: { name: 'Stale' } });
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint8Array(e, encodeAwarenessUpdate(once, [once.clientID]));
+    stale.send(encoding.toUint8Array(e));
+    once.destroy();
+    await eventually(() => (names(watcher.p.awareness).includes('Stale') ? true : undefined));
+
+    // A Pulse session's cursor, then the session cut off without a word.
+    const pia = await TestWsClient.connect(`${a.wsUrl}?token=${await testToken('player', uniqueName('pia'))}`);
+    pia.send({ type: 'subscribe', ch: `doc:${name}`, ref: 's' });
+    await pia.next((f) => f.type === 'subscribed');
+    const mine = new Awareness(new Y.Doc());
+    mine.setLocalState({ user: { name: 'Pia' } });
+    pia.send({ type: 'publish', ch: `doc:${name}`, data: { kind: 'awareness', update: Buffer.from(encodeAwarenessUpdate(mine, [mine.clientID])).toString('base64') }, ref: 'aw' });
+    mine.destroy();
+    await eventually(() => (names(watcher.p.awareness).includes('Pia') ? true : undefined));
+    const cut = Date.now();
+    pia.cut();
+    // Gone once presence's grace (5 s) is over: well before y-protocols' own 30 s timeout.
+    await eventually(() => (names(watcher.p.awareness).includes('Pia') ? undefined : true), 15_000);
+    expect(Date.now() - cut).toBeGreaterThanOrEqual(4_000);
+    expect(Date.now() - cut).toBeLessThan(15_000);
+
+    // 30 s after its only update, a newcomer on either hub is not told of the stale client.
+    await sleep(Math.max(0, staleSince + 31_000 - Date.now()));
+    for (const hub of [a, b]) {
+      const late = await provider(hub, name);
+      await sleep(300);
+      expect(names(late.p.awareness)).not.toContain('Stale');
+    }
+    expect(stale.readyState).toBe(WebSocket.OPEN);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection, Subscription } from 'nats';
-import { ROLLUP_WINDOWS, type ChannelKind, type PulseError, type Rollup, type RollupWindow, type TransportKind } from './protocol/index.js';
+import { parseChannel, ROLLUP_WINDOWS, type ChannelKind, type PulseError, type Rollup, type RollupWindow, type TransportKind } from './protocol/index.js';
 import { BusState } from './bus/connect.js';
 import { LiveFeed, SLOW_CONSUMER_PENDING, type LiveFeedEvents, type StreamMessage } from './bus/live-feed.js';
 import { StreamHistory } from './bus/stream-history.js';
@@ -175,7 +175,7 @@ export class Hub {
       registry: this.registry,
       replays: this.replays,
       sources: this.sources,
-      publishers: { room: new RoomPublisher(this.nc, this.js, this.typing), doc: new DocPublisher(b.docLog, (name) => this.docStored(name), (name, awareness) => this.yjs.publishAwareness(name, awareness)) },
+      publishers: { room: new RoomPublisher(this.nc, this.js, this.typing), doc: new DocPublisher(b.docLog, (name) => this.docStored(name), (name, awareness, user) => this.yjs.publishAwareness(name, awareness, user)) },
       presence: this.presence,
       limits: this.config.limits,
       policy: { opsPublic: this.config.opsPublic },
@@ -242,7 +242,12 @@ export class Hub {
         jetStreamErrors(stats, what).inc();
         log.warn(what, String(err));
       },
-      onTransition: (t) => changes(t.event).inc(),
+      onTransition: (t) => {
+        changes(t.event).inc();
+        // Someone's last session left a document (after the grace): their cursors go with them.
+        const ch = t.event === 'leave' ? parseChannel(t.ch) : undefined;
+        if (ch?.ok && ch.value.kind === 'doc') hub?.yjs.left(ch.value.name, t.member.id);
+      },
       // The hub is built after presence: status changes before that have no watcher to reach.
       onStatus: (id, status) => hub?.statuses.changed(id, status),
     });

@@ -52,7 +52,8 @@ export class DocPublisher implements ChannelPublisher {
   constructor(
     private readonly log: DocLog,
     private readonly stored: (name: string) => void,
-    private readonly relay: (name: string, awareness: Uint8Array) => void,
+    /** Relays awareness to every hub, with the id of the person whose session sent it. */
+    private readonly relay: (name: string, awareness: Uint8Array, user: string) => void,
   ) {}
 
   async publish(ch: ChannelName, from: User, data: unknown): Promise<Result<void>> {
@@ -63,7 +64,7 @@ export class DocPublisher implements ChannelPublisher {
     const bytes = Buffer.from(d.update, 'base64');
     if (d.kind === 'awareness') {
       if (!readAwareness(bytes).ok) return fail('bad_request', 'the awareness update does not decode');
-      this.relay(ch.name, bytes);
+      this.relay(ch.name, bytes, from.id);
       return ok(undefined);
     }
     const writable = canWriteDoc(from);

@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from 'nats';
+import { headers as natsHeaders, type NatsConnection, type Subscription } from 'nats';
 import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { AWARENESS_SUBJECTS, awarenessSubject, docOfSubject } from '../bus/subjects.js';
@@ -6,6 +6,7 @@ import type { StreamMessage } from '../bus/live-feed.js';
 import type { DocLog } from './doc-log.js';
 import { closeCodeOf, type DocData } from '../protocol/index.js';
 import { TokenBucket } from '../session/token-bucket.js';
+import { AWARENESS_TIMEOUT_MS, AwarenessTable } from './awareness-table.js';
 import {
   awarenessMessage,
   permissionDeniedMessage,
@@ -20,8 +21,8 @@ import {
 
 /** Awareness changes of a document are sent to its connections at most this often, all of them in one message. */
 const AWARENESS_EVERY_MS = 50;
-/** A client's awareness lapses this long after its last update, as y-protocols' does. */
-const AWARENESS_TIMEOUT_MS = 30_000;
+/** On an awareness update relayed between hubs: the id of the person whose Pulse session sent it. */
+const AWARENESS_USER_HEADER = 'Pulse-User';
 /** An update that is not one closes the connection with this code (policy violation). */
 const CLOSE_BAD_UPDATE = 1008;
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
@@ -29,7 +30,7 @@ const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
 /** The documents this process has y-websocket connections for: their connections and everyone's awareness. */
 interface LocalDoc {
   conns: Set<YjsConnection>;
-  awareness: Map<number, { entry: AwarenessEntry; at: number }>;
+  awareness: AwarenessTable;
   pending: Map<number, AwarenessEntry>;
   timer: NodeJS.Timeout | undefined;
 }
@@ -70,7 +71,7 @@ export class YjsDocs {
         if (!doc && this.channel.watched(`doc:${name}`)) this.docs.set(name, (doc = newDoc()));
         const entries = doc ? readAwareness(m.data) : undefined;
         if (!doc || !entries?.ok) return;
-        this.awareness(name, doc, entries.value);
+        this.awareness(name, doc, doc.awareness.take(entries.value, m.headers?.get(AWARENESS_USER_HEADER) || undefined, Date.now()));
       },
     });
   }
@@ -103,30 +104,39 @@ export class YjsDocs {
     for (const conn of doc.conns) conn.live(m.seq, update);
   }
 
-  /** Relays a connection's awareness to every hub, itself included. */
-  publishAwareness(name: string, update: Uint8Array): void {
-    this.nc.publish(awarenessSubject(name), update);
+  /** Relays awareness to every hub, itself included; `user` when a Pulse session sent it, so it ends when that person leaves. */
+  publishAwareness(name: string, update: Uint8Array, user?: string): void {
+    if (user === undefined) return this.nc.publish(awarenessSubject(name), update);
+    const h = natsHeaders();
+    h.set(AWARENESS_USER_HEADER, user);
+    this.nc.publish(awarenessSubject(name), update, { headers: h });
+  }
+
+  /**
+   * The person's presence in the document ended (every hub sees the same
+   * leave, after the grace for reconnects): each hub ends their states for
+   * its own connections and subscribers.
+   */
+  left(name: string, user: string): void {
+    const doc = this.docs.get(name);
+    if (doc) this.awareness(name, doc, doc.awareness.endUser(user));
   }
 
   statesOf(doc: LocalDoc): AwarenessEntry[] {
-    return [...doc.awareness.values()].map((a) => a.entry);
+    return doc.awareness.current(Date.now());
   }
 
   /** The awareness this hub knows of a document, as an ephemeral `message` frame for a Pulse subscriber's greeting. */
   greeting(name: string): string | undefined {
     const doc = this.docs.get(name);
-    return doc && doc.awareness.size > 0 ? awarenessFrame(name, writeAwareness(this.statesOf(doc))) : undefined;
+    const states = doc ? this.statesOf(doc) : [];
+    return states.length > 0 ? awarenessFrame(name, writeAwareness(states)) : undefined;
   }
 
-  private awareness(name: string, doc: LocalDoc, entries: AwarenessEntry[]): void {
-    const now = Date.now();
-    for (const e of entries) {
-      const known = doc.awareness.get(e.client);
-      if (known && known.entry.clock > e.clock) continue;
-      if (e.state === 'null') doc.awareness.delete(e.client);
-      else doc.awareness.set(e.client, { entry: e, at: now });
-      doc.pending.set(e.client, e);
-    }
+  /** Sends the changes on to the document's connections and subscribers, gathered over a short interval. */
+  private awareness(name: string, doc: LocalDoc, changes: AwarenessEntry[]): void {
+    if (changes.length === 0) return;
+    for (const e of changes) doc.pending.set(e.client, e);
     doc.timer ??= setTimeout(() => {
       doc.timer = undefined;
       const update = writeAwareness([...doc.pending.values()]);
@@ -139,14 +149,14 @@ export class YjsDocs {
 
   private sweep(now: number): void {
     for (const [name, doc] of this.docs) {
-      for (const [client, a] of doc.awareness) if (now - a.at > AWARENESS_TIMEOUT_MS) doc.awareness.delete(client);
+      doc.awareness.sweep(now);
       if (doc.conns.size === 0 && doc.pending.size === 0 && !this.channel.watched(`doc:${name}`)) this.docs.delete(name);
     }
   }
 }
 
 function newDoc(): LocalDoc {
-  return { conns: new Set(), awareness: new Map(), pending: new Map(), timer: undefined };
+  return { conns: new Set(), awareness: new AwarenessTable(), pending: new Map(), timer: undefined };
 }
 
 /** Awareness for Pulse's own subscribers: a `message` frame without seq, never stored. */
