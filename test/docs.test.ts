@@ -264,6 +264,41 @@ describe('documents', () => {
     await eventually(() => ([...two.p.awareness.getStates().values()].some((s) => (s as { user?: { name: string } }).user?.name === 'Ann') ? undefined : true), 3_000);
   });
 
+  it('loses no edit when a hub is SIGKILLed mid-edit and comes back: its y-websocket and poll clients edit offline and converge', async () => {
+    const name = uniqueName('killed');
+    let c = await startHubProcess(nats.url);
+    const port = c.port;
+    closers.push(() => c.stop());
+    const one = await provider(c, name);
+    const two = await provider(b, name);
+    const client = new PulseClient({ url: c.url, transports: ['poll'], token: await testToken('player', uniqueName('poller')) });
+    const polled = new Y.Doc();
+    const pulse = new PulseDocProvider(client, name, polled);
+    closers.push(() => {
+      pulse.destroy();
+      client.close();
+    });
+    await eventually(() => (pulse.synced ? true : undefined));
+    one.text.insert(0, '[one before]');
+    two.text.insert(0, '[two before]');
+    polled.getText('notes').insert(0, '[poll before]');
+    const all = (...parts: string[]) => () => {
+      const texts = [one.text.toString(), two.text.toString(), polled.getText('notes').toString()];
+      return new Set(texts).size === 1 && parts.every((p) => texts[0]!.includes(p)) ? texts[0] : undefined;
+    };
+    await eventually(all('[one before]', '[two before]', '[poll before]'), 10_000);
+
+    await c.kill('SIGKILL');
+    // Typed while the hub is gone: kept by each client and sent when it is back.
+    one.text.insert(0, '[one offline]');
+    polled.getText('notes').insert(0, '[poll offline]');
+    two.text.insert(0, '[two meanwhile]');
+    await sleep(500);
+    c = await startHubProcess(nats.url, { PORT: String(port) });
+    const text = await eventually(all('[one before]', '[two before]', '[poll before]', '[one offline]', '[poll offline]', '[two meanwhile]'), 30_000);
+    expect(text).toHaveLength('[one before][two before][poll before][one offline][poll offline][two meanwhile]'.length);
+  }, 60_000);
+
   it('ends a Pulse person\'s cursor when they leave the document, after presence\'s grace, and tells no newcomer of a state that lapsed', async () => {
     const name = uniqueName('lapse');
     const watcher = await provider(b, name);
