@@ -4,30 +4,27 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { DOC_UPDATE_MAX_BYTES, type DocData, type MessageFrame } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, testToken, TestSseClient, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
+import { testToken, TestSseClient, TestWsClient, type HubProcess } from '@pulse/hub/testing';
 import { EventSource } from 'eventsource';
 import * as encoding from 'lib0/encoding';
 import { PulseClient, type EventSourceLike, type WebSocketLike } from '@pulse/hub/client';
 import { PulseDocProvider } from '@pulse/hub/collab';
-import { eventually, sleep, uniqueName } from './helpers.js';
+import { eventually, sleep, uniqueName, useFleet } from './helpers.js';
 
 // Shared documents: unmodified y-websocket providers on two hubs, a Pulse
 // client over SSE, permissions, compaction and awareness.
 
-let nats: TestNats;
+const fleet = useFleet({ beforeAll, afterAll });
 let a: HubProcess;
 let b: HubProcess;
 const closers: Array<() => unknown> = [];
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  [a, b] = await Promise.all([startHubProcess(nats.url), startHubProcess(nats.url)]);
+  [a, b] = await Promise.all([fleet.startHub(), fleet.startHub()]);
 });
 
 afterAll(async () => {
   for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
-  await Promise.allSettled([a?.stop(), b?.stop()]);
-  await nats?.stop();
 });
 
 /** A y-websocket provider that knows nothing of Pulse but its URL and a token. */
@@ -266,9 +263,8 @@ describe('documents', () => {
 
   it('loses no edit when a hub is SIGKILLed mid-edit and comes back: its y-websocket and poll clients edit offline and converge', async () => {
     const name = uniqueName('killed');
-    let c = await startHubProcess(nats.url);
+    let c = await fleet.startHub();
     const port = c.port;
-    closers.push(() => c.stop());
     const one = await provider(c, name);
     const two = await provider(b, name);
     const client = new PulseClient({ url: c.url, transports: ['poll'], token: await testToken('player', uniqueName('poller')) });
@@ -294,7 +290,7 @@ describe('documents', () => {
     polled.getText('notes').insert(0, '[poll offline]');
     two.text.insert(0, '[two meanwhile]');
     await sleep(500);
-    c = await startHubProcess(nats.url, { PORT: String(port) });
+    c = await fleet.startHub({ PORT: String(port) });
     const text = await eventually(all('[one before]', '[two before]', '[poll before]', '[one offline]', '[poll offline]', '[two meanwhile]'), 30_000);
     expect(text).toHaveLength('[one before][two before][poll before][one offline][poll offline][two meanwhile]'.length);
   }, 60_000);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from 'nats';
+import { connect } from 'nats';
 import { metricsSubject, ROLLUP_WINDOW_MS, type MessageFrame, type Rollup } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, TEST_PASSWORDS, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, eventually, sleep, uniqueName } from './helpers.js';
+import { TEST_PASSWORDS, type HubProcess } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName, useFleet } from './helpers.js';
 
 // Known samples for 20 windows while hubs come and go; every window stored must
 // count exactly what was sent in it, and none may be stored twice.
@@ -18,26 +18,9 @@ interface Expected {
   max: number;
 }
 
-let nats: TestNats;
-let service: NatsConnection;
-const hubs: HubProcess[] = [];
-
-beforeAll(async () => {
-  nats = await startTestNats();
-  service = await connectService(nats.url);
-});
-
-afterAll(async () => {
-  await service?.close();
-  await Promise.allSettled(hubs.map((h) => h.stop()));
-  await nats?.stop();
-});
-
-async function startHub(): Promise<HubProcess> {
-  const hub = await startHubProcess(nats.url);
-  hubs.push(hub);
-  return hub;
-}
+const fleet = useFleet({ beforeAll, afterAll });
+const { hubs } = fleet;
+const startHub = () => fleet.startHub();
 
 /**
  * Samples are stamped this far ahead of the moment they are sent, as a
@@ -69,11 +52,11 @@ async function publishKnownSamples(names: string[], at: Record<number, () => Pro
         const e = expected.get(name)!.get(window) ?? { count: 0, sum: 0, min: Infinity, max: -Infinity };
         expected.get(name)!.set(window, { count: e.count + 1, sum: e.sum + value, min: Math.min(e.min, value), max: Math.max(e.max, value) });
         // Half the series carry tags: their untagged series must count them too.
-        service.publish(metricsSubject(j % 2 ? `${name},host=h${i % 3}` : name), JSON.stringify({ value, ts }));
+        fleet.service.publish(metricsSubject(j % 2 ? `${name},host=h${i % 3}` : name), JSON.stringify({ value, ts }));
       }
     }
   }
-  await service.flush();
+  await fleet.service.flush();
   return expected;
 }
 
@@ -144,9 +127,9 @@ describe('rollups with hubs that come and go', () => {
     await eventually(async () => ((await partitionsHeld([before]))[0] === 32 ? true : undefined));
     await before.stop();
     // Samples nobody reads, then gone from the stream, as its 2 minutes would make them.
-    for (let i = 0; i < 50; i++) service.publish(metricsSubject(uniqueName('exact.unread')), '1');
-    await service.flush();
-    const admin = await connect({ servers: nats.url, user: 'hub', pass: TEST_PASSWORDS.hub });
+    for (let i = 0; i < 50; i++) fleet.service.publish(metricsSubject(uniqueName('exact.unread')), '1');
+    await fleet.service.flush();
+    const admin = await connect({ servers: fleet.nats.url, user: 'hub', pass: TEST_PASSWORDS.hub });
     await (await admin.jetstreamManager()).streams.purge('PULSE_SAMPLES');
     await admin.close();
 

@@ -65,3 +65,40 @@ export function useSystem(hooks: { beforeAll: Hook; afterAll: Hook }, hubEnv: Re
   });
   return sys;
 }
+
+export interface Fleet {
+  nats: TestNats;
+  /** Every hub started, in order. */
+  readonly hubs: HubProcess[];
+  /** A connection as the `service` user, for publishing samples. */
+  service: NatsConnection;
+  /** Starts one more hub process on the file's nats-server; every one started is stopped after the file, killed ones too. */
+  startHub(env?: Record<string, string>): Promise<HubProcess>;
+}
+
+/**
+ * A real nats-server and service connection for the tests of one file, with
+ * hubs that come and go (started, killed, started again on the same port),
+ * all stopped after the file even when it fails.
+ */
+export function useFleet(hooks: { beforeAll: Hook; afterAll: Hook }): Fleet {
+  const hubs: HubProcess[] = [];
+  const fleet = {
+    hubs,
+    async startHub(env: Record<string, string> = {}) {
+      const hub = await startHubProcess(fleet.nats.url, env);
+      hubs.push(hub);
+      return hub;
+    },
+  } as Fleet;
+  hooks.beforeAll(async () => {
+    fleet.nats = await startTestNats();
+    fleet.service = await connectService(fleet.nats.url);
+  });
+  hooks.afterAll(async () => {
+    await fleet.service?.close();
+    await Promise.allSettled(hubs.map((h) => h.stop()));
+    await fleet.nats?.stop();
+  });
+  return fleet;
+}

@@ -1,31 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from 'nats';
 import { notifySubject, type InboxData, type MessageFrame, type NotificationsPage } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, testToken, TestPollClient, TestSseClient, TestWsClient, TEST_PASSWORDS, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { eventually, sleep, uniqueName } from './helpers.js';
+import { testToken, TestPollClient, TestSseClient, TestWsClient, type HubProcess } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName, useFleet } from './helpers.js';
 
 // Inboxes with a real nats-server and two hubs: sending over NATS and HTTP,
 // idempotent keys, privacy, race-free "mark all read", restarts.
 
-let nats: TestNats;
+const fleet = useFleet({ beforeAll, afterAll });
 let a: HubProcess;
 let b: HubProcess;
-let service: NatsConnection;
 let serviceToken: string;
 const closers: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  [a, b] = await Promise.all([startHubProcess(nats.url), startHubProcess(nats.url)]);
-  service = await connect({ servers: nats.url, user: 'service', pass: TEST_PASSWORDS.service });
+  [a, b] = await Promise.all([fleet.startHub(), fleet.startHub()]);
   serviceToken = await testToken('service', 'notifier');
 });
 
 afterAll(async () => {
   for (const close of closers) await close().catch(() => undefined);
-  await service?.close();
-  await Promise.allSettled([a?.stop(), b?.stop()]);
-  await nats?.stop();
 });
 
 async function send(hub: HubProcess, body: Record<string, unknown>, token = serviceToken) {
@@ -56,7 +49,7 @@ describe('notifications', () => {
   it('arrive once on every open device of the person, on either hub, sent over NATS or HTTP, and are stored once', async () => {
     const ann = await person();
     const [onA, onB] = await Promise.all([inbox(a, ann.token, `inbox:${ann.id}`), inbox(b, ann.token, `inbox:${ann.id}`)]);
-    service.publish(notifySubject(ann.id), JSON.stringify({ title: 'over NATS', kind: 'test' }));
+    fleet.service.publish(notifySubject(ann.id), JSON.stringify({ title: 'over NATS', kind: 'test' }));
     expect((await send(b, { user: ann.id, title: 'over HTTP', body: 'hello', data: { url: '/rooms/demo' } })).status).toBe(201);
     for (const { ws } of [onA, onB]) {
       await eventually(() => (messages(ws).length >= 2 ? true : undefined));
@@ -73,8 +66,8 @@ describe('notifications', () => {
     const bob = await person();
     const first = await send(a, { user: bob.id, title: 'deploy done', key: 'deploy-42' });
     const again = await send(b, { user: bob.id, title: 'deploy done', key: 'deploy-42' });
-    service.publish(notifySubject(bob.id), JSON.stringify({ title: 'deploy done', key: 'deploy-42' }));
-    await service.flush();
+    fleet.service.publish(notifySubject(bob.id), JSON.stringify({ title: 'deploy done', key: 'deploy-42' }));
+    await fleet.service.flush();
     expect(first.status).toBe(201);
     expect(again).toMatchObject({ status: 200, body: { id: first.body.id, seq: first.body.seq, duplicate: true } });
     await sleep(500);
@@ -188,9 +181,9 @@ describe('notifications', () => {
     }
     const before = await (await fetch(`${a.url}/metrics`)).text();
     const count = (text: string) => [...text.matchAll(/^pulse_bad_input_total\{source="nats_notify"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
-    service.publish(notifySubject(fay.id), 'not json');
-    service.publish(notifySubject(fay.id), JSON.stringify({ body: 'no title' }));
-    await service.flush();
+    fleet.service.publish(notifySubject(fay.id), 'not json');
+    fleet.service.publish(notifySubject(fay.id), JSON.stringify({ body: 'no title' }));
+    await fleet.service.flush();
     await eventually(async () => {
       const now = count(await (await fetch(`${a.url}/metrics`)).text()) + count(await (await fetch(`${b.url}/metrics`)).text());
       return now >= count(before) + 2 ? true : undefined;
@@ -213,7 +206,7 @@ describe('notifications', () => {
 
     const feed = async (value: number, ms: number) => {
       for (const end = Date.now() + ms; Date.now() < end; ) {
-        service.publish(`metrics.${series}`, String(value));
+        fleet.service.publish(`metrics.${series}`, String(value));
         await sleep(100);
       }
     };
@@ -233,7 +226,7 @@ describe('notifications', () => {
     await send(a, { user: gil.id, title: 'unread' });
     await call(a, `/${kept}/read`, gil.token, { method: 'POST' });
     await Promise.all([a.stop(), b.stop()]);
-    [a, b] = await Promise.all([startHubProcess(nats.url), startHubProcess(nats.url)]);
+    [a, b] = await Promise.all([fleet.startHub(), fleet.startHub()]);
     const page = (await call<NotificationsPage>(b, '', gil.token)).body;
     expect(page.notifications.map((n) => [n.title, n.read])).toEqual([['unread', false], ['kept', true]]);
     expect(page.unread).toBe(1);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatsConnection } from 'nats';
 import { WINDOW_MS, metricsSubject, type MessageFrame, type Rollup, type RollupRangeMessages, type RollupRangePoints, type RollupWindow } from '@pulse/hub/protocol';
-import { startHubProcess, startTestNats, TestWsClient, type HubProcess, type TestNats } from '@pulse/hub/testing';
-import { connectService, eventually, sleep, uniqueName } from './helpers.js';
+import { TestWsClient, type HubProcess } from '@pulse/hub/testing';
+import { eventually, sleep, uniqueName, useFleet } from './helpers.js';
 
 // Ten-second and one-minute windows merged from the seconds, checked against
 // the raw samples over a minute in which one of two hubs is SIGKILLed.
@@ -16,26 +15,9 @@ interface Sample {
   value: number;
 }
 
-let nats: TestNats;
-let service: NatsConnection;
-const hubs: HubProcess[] = [];
-
-beforeAll(async () => {
-  nats = await startTestNats();
-  service = await connectService(nats.url);
-});
-
-afterAll(async () => {
-  await service?.close();
-  await Promise.allSettled(hubs.map((h) => h.stop()));
-  await nats?.stop();
-});
-
-async function startHub(): Promise<HubProcess> {
-  const hub = await startHubProcess(nats.url);
-  hubs.push(hub);
-  return hub;
-}
+const fleet = useFleet({ beforeAll, afterAll });
+const { hubs } = fleet;
+const startHub = () => fleet.startHub();
 
 async function range<T>(hub: HubProcess, query: Record<string, string | number>): Promise<{ status: number; body: T }> {
   const res = await fetch(`${hub.url}/api/history?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`);
@@ -78,10 +60,10 @@ describe('longer rollup windows', () => {
       const value = ((i * 7919) % 2000) - 400;
       sent.get(series)!.push({ ts, value });
       sent.get(base)!.push({ ts, value });
-      service.publish(metricsSubject(series), JSON.stringify({ value, ts }));
+      fleet.service.publish(metricsSubject(series), JSON.stringify({ value, ts }));
       await sleep(EVERY_MS);
     }
-    await service.flush();
+    await fleet.service.flush();
 
     for (const [series, samples] of sent) {
       const want = expectedOf(samples, minute, WINDOW_MS['1m'])!;
