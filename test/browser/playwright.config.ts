@@ -29,9 +29,9 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   outputDir: '../../test-results',
-  // Frame-time measurements run last and alone: beside other browser tests on two cores they measure the neighbours.
+  // Frame-time and motion measurements run last and alone: beside other browser tests on two cores they measure the neighbours.
   projects: [
-    { name: 'behaviour', testIgnore: /frame-time\.spec\.ts/ },
-    { name: 'frame-time', testMatch: /frame-time\.spec\.ts/, dependencies: ['behaviour'] },
+    { name: 'behaviour', testIgnore: /(frame-time|motion)\.spec\.ts/ },
+    { name: 'frame-time', testMatch: /(frame-time|motion)\.spec\.ts/, dependencies: ['behaviour'], workers: 1 },
   ],
 });
