@@ -122,6 +122,20 @@ describe('notifications', () => {
     await eventually(() => messages(other.ws).find((m) => m.data.kind === 'read' && m.data.id === id));
     expect((await call<NotificationsPage>(a, '', dan.token)).body.unread).toBe(0);
     expect((await call(a, '/nope/read', dan.token, { method: 'POST' })).status).toBe(404);
+
+    // With its seq, one read finds it; a seq of another notification, another person's or nothing is 404, a bad body 400.
+    const fay = await person();
+    const mine = (await send(a, { user: dan.id, title: 'by seq' })).body as { id: string; seq: number };
+    const theirs = (await send(a, { user: fay.id, title: 'not yours' })).body as { id: string; seq: number };
+    const mark = (id: string, body: string) => call(b, `/${id}/read`, dan.token, { method: 'POST', body });
+    expect((await mark(mine.id, JSON.stringify({ seq: theirs.seq }))).status).toBe(404);
+    expect((await mark(theirs.id, JSON.stringify({ seq: theirs.seq }))).status).toBe(404);
+    expect((await mark(mine.id, JSON.stringify({ seq: 1e12 }))).status).toBe(404);
+    for (const bad of ['{"seq":0}', '{"seq":"3"}', '{"seq":1.5}', '{not json', '[]']) expect((await mark(mine.id, bad)).status).toBe(400);
+    expect((await mark(mine.id, JSON.stringify({ seq: mine.seq }))).status).toBe(200);
+    page = (await call<NotificationsPage>(a, '', dan.token)).body;
+    expect(page.notifications.find((n) => n.id === mine.id)!.read).toBe(true);
+    expect((await call<NotificationsPage>(a, '', fay.token)).body.unread).toBe(1);
   });
 
   it('page newest first with before, and resume with since after being away', async () => {

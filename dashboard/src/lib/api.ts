@@ -44,8 +44,8 @@ export function listNotifications(before?: number, limit = 20): Promise<Notifica
   return asPerson<NotificationsPage>(`/api/notifications?${q}`);
 }
 
-export function markRead(id: string): Promise<unknown> {
-  return asPerson(`/api/notifications/${encodeURIComponent(id)}/read`, 'POST');
+export function markRead(id: string, seq: number): Promise<unknown> {
+  return asPerson(`/api/notifications/${encodeURIComponent(id)}/read`, 'POST', { seq });
 }
 
 /** Marks read everything up to the newest notification this page has seen, and nothing that came after it. */

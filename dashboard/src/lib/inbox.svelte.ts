@@ -54,7 +54,7 @@ export class Inbox {
   }
 
   async open(n: Listed): Promise<void> {
-    if (!n.read) await markRead(n.id).catch((e: unknown) => (this.error = e instanceof Error ? e.message : String(e)));
+    if (!n.read) await markRead(n.id, n.seq).catch((e: unknown) => (this.error = e instanceof Error ? e.message : String(e)));
   }
 
   async readAll(): Promise<void> {

@@ -61,12 +61,26 @@ export function notificationRoutes(hub: Hub, identity: Identity, store: InboxSto
     if (!whose.ok) return errorResponse(c, whose.error);
     const id = c.req.param('id');
     if (id.length > 100) return errorResponse(c, { code: 'bad_request', message: 'no such notification id' });
-    const done = await store.markRead(whose.value, id);
+    const seq = seqOf(await c.req.text());
+    if (seq === null) return errorResponse(c, { code: 'bad_request', message: 'the body, when there is one, is {"seq": <the notification\'s seq>}' });
+    const done = await store.markRead(whose.value, id, seq);
     if (!done.ok) return errorResponse(c, done.error);
     return c.json({ id, read: true });
   });
 
   return api;
+}
+
+/** The seq a mark-read body names: undefined without a body, null for a body that is not `{"seq": <positive integer>}`. */
+function seqOf(body: string): number | undefined | null {
+  if (!body) return undefined;
+  let seq: unknown;
+  try {
+    seq = (JSON.parse(body) as { seq?: unknown } | null)?.seq;
+  } catch {
+    return null;
+  }
+  return Number.isSafeInteger(seq) && (seq as number) >= 1 ? (seq as number) : null;
 }
 
 /** Whose inbox the caller may read: their own, or anyone's for an admin. */

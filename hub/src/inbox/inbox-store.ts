@@ -71,9 +71,19 @@ export class InboxStore {
     return { notifications: page, unread, ...(older.length > limit && { next: page.at(-1)!.seq }) };
   }
 
-  async markRead(user: string, id: string): Promise<Result<ReadState>> {
-    if (!(await this.all(user)).some((n) => n.notification.id === id)) return fail('not_found', `no notification ${id.slice(0, 40)} in your inbox`);
+  /** Marks one notification read; `seq`, where the client knows it, finds it with one read instead of reading the inbox. */
+  async markRead(user: string, id: string, seq?: number): Promise<Result<ReadState>> {
+    const found = seq === undefined ? (await this.all(user)).some((n) => n.notification.id === id) : await this.holds(user, id, seq);
+    if (!found) return fail('not_found', `no notification ${id.slice(0, 40)}${seq === undefined ? '' : ` at seq ${seq}`} in your inbox`);
     return this.change(user, (s) => withRead(s, id), { kind: 'read', id });
+  }
+
+  /** Whether the inbox's message at `seq` is the notification `id` of this person. */
+  private async holds(user: string, id: string, seq: number): Promise<boolean> {
+    const m = await this.jsm.streams.getMessage(INBOX_STREAM, { seq }).catch(() => undefined);
+    if (m?.subject !== inboxSubject(user, 'n')) return false;
+    const data = m.json<InboxData>();
+    return data.kind === 'notification' && data.notification.id === id;
   }
 
   /**
