@@ -35,7 +35,7 @@ export function createApp(hub: Hub) {
   app.use('/api/*', requestBodyLimit(() => hub.countLimit('body_size')));
   // The demo gives each person who signs in an alert that fires now and then.
   const demoAlert = (user: User) => void hub.alerts.create(user.id, DEMO_ALERT_RULE, Date.now()).catch((err: unknown) => hub.log.warn('demo-alert', String(err)));
-  if (hub.config.allowAnonymous) app.route('/api/login', loginRoute(identity, hub.config.demo ? demoAlert : undefined));
+  if (hub.config.allowAnonymous) app.route('/api/login', loginRoute(identity, hub.config.loginTokenTtlS, hub.config.demo ? demoAlert : undefined));
   const keepalive = new SseKeepalive();
   const heartbeat = new WsHeartbeat(hub.config.wsPingMs, () => hub.countLimit('ws_ping'));
   const auth = authenticate(identity);

@@ -49,6 +49,8 @@ export interface Config {
   workerIndex: number;
   /** How long a user stays present after their last session ends, so a reconnect does not flap. */
   presenceGraceMs: number;
+  /** How long a demo token from `/api/login` lasts. */
+  loginTokenTtlS: number;
   /** Past this many members a channel's subscribers get counts instead of each join and leave. */
   presenceCountAbove: number;
   /** Bytes a connection may have queued before it is closed with `overloaded`. */
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     jsReplicas: int(env, 'HUB_JS_REPLICAS', 1, 1, 5),
     drainMs: int(env, 'HUB_DRAIN_MS', 0, 0, 5_000),
     presenceGraceMs: int(env, 'HUB_PRESENCE_GRACE_MS', 5_000, 0, 10 * 60_000),
+    loginTokenTtlS: int(env, 'HUB_LOGIN_TOKEN_TTL_S', 24 * 60 * 60, 10, 30 * 24 * 60 * 60),
     workers: env.HUB_WORKERS === 'auto' ? availableParallelism() : int(env, 'HUB_WORKERS', 1, 1, 256),
     workerIndex: int(env, 'HUB_WORKER_INDEX', 0, 0, 255),
     presenceCountAbove: int(env, 'HUB_PRESENCE_COUNT_ABOVE', 1_000, 1, 1_000_000),

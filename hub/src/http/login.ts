@@ -4,8 +4,6 @@ import type { Role, User } from '../protocol/index.js';
 import { tokenOf, type Identity } from '../auth/identity.js';
 import { errorResponse } from './errors.js';
 
-/** Demo tokens last a day: long enough for a demo, short enough not to matter. */
-export const LOGIN_TOKEN_TTL_S = 24 * 60 * 60;
 const LOGIN_ROLES: readonly Role[] = ['viewer', 'player'];
 const NAME = /^[\p{L}\p{N} _.'-]{1,40}$/u;
 
@@ -16,7 +14,7 @@ const NAME = /^[\p{L}\p{N} _.'-]{1,40}$/u;
  * Sent with a demo token this route minted, it keeps that person's id, so a
  * session can take the new role live (an `auth` frame) as the same person.
  */
-export function loginRoute(identity: Identity, signedIn: (user: User) => void = () => undefined): Hono {
+export function loginRoute(identity: Identity, ttlSeconds: number, signedIn: (user: User) => void = () => undefined): Hono {
   const login = new Hono();
   login.post('/', async (c) => {
     let body: unknown;
@@ -32,9 +30,9 @@ export function loginRoute(identity: Identity, signedIn: (user: User) => void = 
       return errorResponse(c, { code: 'bad_request', message: 'role must be viewer or player' });
     }
     const user = { id: (await demoIdOf(identity, c.req.raw)) ?? `${DEMO_ID_PREFIX}${randomBytes(6).toString('hex')}`, name: trimmed, role: role as Role };
-    const token = await identity.issue(user, LOGIN_TOKEN_TTL_S);
+    const token = await identity.issue(user, ttlSeconds);
     signedIn(user);
-    return c.json({ token, user, expiresAt: Date.now() + LOGIN_TOKEN_TTL_S * 1000 });
+    return c.json({ token, user, expiresAt: Date.now() + ttlSeconds * 1000 });
   });
   return login;
 }
