@@ -145,6 +145,48 @@ describe('documents', () => {
     expect(writer.text.toString()).toBe('fine!');
   });
 
+  it('bounds a person\'s document connections, and cuts off a connection that sends more bytes than its budget', async () => {
+    const name = uniqueName('hostile');
+    const token = await testToken('player', uniqueName('greedy'));
+    const url = `ws://127.0.0.1:${a.port}/yjs/${name}?token=${token}`;
+    const open = (): Promise<WebSocket | number> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(url);
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      });
+    const held: WebSocket[] = [];
+    closers.push(() => held.forEach((w) => w.close()));
+    // HUB_MAX_SESSIONS_PER_USER (20) document connections, then 429 until one closes.
+    for (let i = 0; i < 20; i++) held.push((await open()) as WebSocket);
+    expect(await open()).toBe(429);
+    const gone = new Promise((r) => held[0]!.once('close', r));
+    held.shift()!.close();
+    await gone;
+    await eventually(async () => {
+      const again = await open();
+      if (typeof again === 'number') return undefined;
+      held.push(again);
+      return true;
+    }, 5_000);
+
+    // One edit of 10 MB is taken; a second at once is over the byte budget (16 MiB, then 1 MiB a second): 4429.
+    const flood = held.at(-1)!;
+    const closed = new Promise<number>((r) => flood.once('close', (code) => r(code)));
+    const big = (ch: string) => {
+      const d = new Y.Doc();
+      d.getText('notes').insert(0, ch.repeat(10_000_000));
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint(e, 2);
+      encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(d));
+      return encoding.toUint8Array(e);
+    };
+    flood.send(big('a'));
+    flood.send(big('b'));
+    expect(await closed).toBe(4429);
+  }, 60_000);
+
   it('compacts a document, and a late joiner gets the same text from the chunks', async () => {
     const name = uniqueName('long');
     const typist = await provider(a, name);

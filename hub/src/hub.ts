@@ -116,7 +116,8 @@ export class Hub {
     const docsRefused = (reason: string) => this.stats.counter('pulse_doc_refused_total', 'Document messages refused, by reason', { reason }).inc();
     // Typing sends an update per keystroke and awareness per cursor move: a session's frame rate, not its publish rate.
     const docRate = { perSecond: this.config.limits.framePerSecond, burst: this.config.limits.frameBurst };
-    this.yjs = new YjsDocs(this.nc, b.docLog, docRate, (name) => this.docStored(name), docsRefused, {
+    const docCaps = { connections: this.config.limits.connections, perUser: this.config.limits.sessionsPerUser };
+    this.yjs = new YjsDocs(this.nc, b.docLog, docRate, docCaps, (name) => this.docStored(name), docsRefused, {
       watched: (ch) => this.registry.has(ch),
       deliver: (ch, frame) => this.registry.publishEphemeral(ch, 'message', frame),
     });

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { AWARENESS_SUBJECTS, awarenessSubject, docOfSubject } from '../bus/subjects.js';
 import type { StreamMessage } from '../bus/live-feed.js';
 import type { DocLog } from './doc-log.js';
-import { closeCodeOf, type DocData } from '../protocol/index.js';
+import { closeCodeOf, DOC_BYTES_PER_SECOND, DOC_EDIT_MAX_BYTES, isAnonymous, type DocData, type PulseError, type User } from '../protocol/index.js';
 import { TokenBucket } from '../session/token-bucket.js';
 import { AWARENESS_TIMEOUT_MS, AwarenessTable } from './awareness-table.js';
 import {
@@ -47,12 +47,17 @@ export class YjsDocs {
   private readonly docs = new Map<string, LocalDoc>();
   private sub: Subscription | undefined;
   private readonly sweeper: NodeJS.Timeout;
+  /** Open connections, in all and per signed-in person: bounded like sessions, and counted apart from them. */
+  private opened = 0;
+  private readonly perUser = new Map<string, number>();
 
   constructor(
     private readonly nc: NatsConnection,
     readonly log: DocLog,
     /** Messages a connection may send per second, and in a burst, as for a session's publishes. */
     readonly rate: { perSecond: number; burst: number },
+    /** Connections this hub takes, and per person, as for sessions. */
+    private readonly caps: { connections: number; perUser: number },
     /** An update was stored here (compaction counts them). */
     readonly stored: (name: string) => void,
     readonly refused: (reason: string) => void,
@@ -82,17 +87,36 @@ export class YjsDocs {
     for (const doc of this.docs.values()) clearTimeout(doc.timer);
   }
 
-  open(ws: WebSocket, name: string, canWrite: boolean): void {
+  /** Whether one more connection of this person fits, asked before the upgrade. */
+  admit(user: User): PulseError | undefined {
+    if (this.opened >= this.caps.connections) return { code: 'overloaded', message: 'this hub takes no more document connections; try again later or another hub' };
+    if (!isAnonymous(user) && (this.perUser.get(user.id) ?? 0) >= this.caps.perUser) {
+      return { code: 'rate_limited', message: `at most ${this.caps.perUser} open document connections per user` };
+    }
+    return undefined;
+  }
+
+  open(ws: WebSocket, name: string, user: User, canWrite: boolean): void {
     let doc = this.docs.get(name);
     if (!doc) this.docs.set(name, (doc = newDoc()));
     const conn = new YjsConnection(ws, name, canWrite, this, doc);
     doc.conns.add(conn);
+    this.count(user, 1);
     ws.on('close', () => {
+      this.count(user, -1);
       doc.conns.delete(conn);
       conn.left();
       if (doc.conns.size === 0 && doc.pending.size === 0) this.docs.delete(name);
     });
     void conn.start();
+  }
+
+  private count(user: User, by: 1 | -1): void {
+    this.opened += by;
+    if (isAnonymous(user)) return;
+    const n = (this.perUser.get(user.id) ?? 0) + by;
+    if (n > 0) this.perUser.set(user.id, n);
+    else this.perUser.delete(user.id);
   }
 
   /** A stored update of any document, from the stream's live feed. */
@@ -180,6 +204,7 @@ class YjsConnection {
   private readonly clients = new Map<number, number>();
   private denied = false;
   private readonly budget: TokenBucket;
+  private readonly bytes: TokenBucket;
 
   constructor(
     private readonly ws: WebSocket,
@@ -189,6 +214,7 @@ class YjsConnection {
     private readonly doc: LocalDoc,
   ) {
     this.budget = new TokenBucket(docs.rate.perSecond, docs.rate.burst, Date.now());
+    this.bytes = new TokenBucket(DOC_BYTES_PER_SECOND, DOC_EDIT_MAX_BYTES, Date.now());
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer) => void this.receive(new Uint8Array(data)));
   }
@@ -220,9 +246,10 @@ class YjsConnection {
 
   private async receive(data: Uint8Array): Promise<void> {
     // A flood is not slowed down but cut off: a provider reconnects and syncs what it has.
-    if (!this.budget.take(Date.now())) {
+    const now = Date.now();
+    if (!this.budget.take(now) || !this.bytes.take(now, data.length)) {
       this.docs.refused('rate');
-      return this.ws.close(closeCodeOf('rate_limited'), 'too many messages');
+      return this.ws.close(closeCodeOf('rate_limited'), 'too many messages or bytes');
     }
     const message = readYMessage(data);
     if (!message.ok) {

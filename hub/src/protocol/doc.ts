@@ -19,3 +19,6 @@ export const DOC_UPDATE_MAX_BYTES = 256 * 1024;
  * is one update, and refusing it would only make the provider send it again.
  */
 export const DOC_EDIT_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Bytes a y-websocket connection may send per second after one edit of DOC_EDIT_MAX_BYTES: a whole document once, then typing. */
+export const DOC_BYTES_PER_SECOND = 1024 * 1024;

@@ -15,11 +15,12 @@ export class TokenBucket {
     this.at = now;
   }
 
-  take(now: number): boolean {
+  /** Takes `n` tokens (one frame, or a message's bytes) if the bucket holds them. */
+  take(now: number, n = 1): boolean {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.perSecond);
     this.at = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
     return true;
   }
 }

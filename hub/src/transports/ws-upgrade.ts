@@ -105,6 +105,8 @@ export class WsUpgrades {
       const user = c.get('user');
       const readable = canSubscribe(user, ch.value);
       if (!readable.ok) return errorResponse(c, readable.error);
+      const refused = this.yjs.admit(user);
+      if (refused) return errorResponse(c, refused);
       this.approvals.set(c.env.incoming, { user, expiresAt: c.get('expiresAt'), doc: { name: ch.value.name, canWrite: canWriteDoc(user).ok } });
       return c.body(null, 200);
     };
@@ -125,7 +127,7 @@ export class WsUpgrades {
     this.docWss.close();
   }
 
-  private upgradeToDoc(req: IncomingMessage, socket: Duplex, head: Buffer, doc: { name: string; canWrite: boolean }, expiresAt: number | undefined): void {
+  private upgradeToDoc(req: IncomingMessage, socket: Duplex, head: Buffer, user: User, doc: { name: string; canWrite: boolean }, expiresAt: number | undefined): void {
     this.docWss.handleUpgrade(req, socket, head, (ws) => {
       this.heartbeat.add(ws as HubSocket);
       ws.on('close', this.onClose);
@@ -135,7 +137,7 @@ export class WsUpgrades {
         const timer = setTimeout(() => ws.close(closeCodeOf('unauthorized'), 'token expired'), Math.max(0, expiresAt - Date.now()));
         ws.on('close', () => clearTimeout(timer));
       }
-      this.yjs.open(ws, doc.name, doc.canWrite);
+      this.yjs.open(ws, doc.name, user, doc.canWrite);
     });
   }
 
@@ -146,7 +148,7 @@ export class WsUpgrades {
     const approved = this.approvals.get(req);
     this.approvals.delete(req);
     if (!approved) return refuse(socket, res);
-    if (approved.doc) return this.upgradeToDoc(req, socket, head, approved.doc, approved.expiresAt);
+    if (approved.doc) return this.upgradeToDoc(req, socket, head, approved.user, approved.doc, approved.expiresAt);
     const { request } = approved;
     // The handshake's answer, the welcome and the subscriptions of ?ch= leave in one write.
     corkForTurn(socket);
