@@ -1,4 +1,5 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './pages.js';
 import { uniqueName, useSystem } from '../helpers.js';
 import { joinAs } from './join.js';
 
@@ -7,8 +8,8 @@ import { joinAs } from './join.js';
 
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
 
-async function player(browser: Browser, name: string, path: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+async function player(newPage: () => Promise<Page>, name: string, path: string): Promise<Page> {
+  const page = await newPage();
   await page.goto(sys.hub.url);
   await joinAs(page, name, 'player');
   await page.goto(`${sys.hub.url}${path}`);
@@ -16,10 +17,10 @@ async function player(browser: Browser, name: string, path: string): Promise<Pag
   return page;
 }
 
-test('two people write in the same notes and see each other\'s text and cursor; a viewer reads along', async ({ browser }) => {
+test('two people write in the same notes and see each other\'s text and cursor; a viewer reads along', async ({ newPage }) => {
   const path = `/rooms/${uniqueName('pad')}`;
-  const ann = await player(browser, 'Ann', path);
-  const bob = await player(browser, 'Bob', path);
+  const ann = await player(newPage, 'Ann', path);
+  const bob = await player(newPage, 'Bob', path);
   const editor = (p: Page) => p.getByTestId('notes').locator('.cm-content');
   /** The document's text, without the other people's cursors drawn in it. */
   const text = (p: Page) =>
@@ -43,7 +44,7 @@ test('two people write in the same notes and see each other\'s text and cursor; 
   await expect(bob.getByTestId('notes').locator('.cm-ySelectionInfo', { hasText: 'Ann' })).toHaveCount(1);
   await expect(ann.getByTestId('notes-viewers')).toContainText('Bob');
 
-  const viewer = await (await browser.newContext()).newPage();
+  const viewer = await newPage();
   await viewer.goto(`${sys.hub.url}${path}`);
   await expect(viewer.getByTestId('notes-readonly')).toBeVisible();
   // Reading is not an error: the viewer's cursor is shared, its writes are not attempted.
@@ -52,8 +53,8 @@ test('two people write in the same notes and see each other\'s text and cursor; 
   await expect(editor(viewer)).toHaveAttribute('contenteditable', 'false');
 });
 
-test('a viewer who becomes a player writes in the notes at once, on the same connection, with the document still open', async ({ browser }) => {
-  const page = await (await browser.newContext()).newPage();
+test('a viewer who becomes a player writes in the notes at once, on the same connection, with the document still open', async ({ newPage }) => {
+  const page = await newPage();
   const sockets: string[] = [];
   page.on('websocket', (ws) => sockets.push(ws.url()));
   const path = `/rooms/${uniqueName('roles')}`;
@@ -77,7 +78,7 @@ test('a viewer who becomes a player writes in the notes at once, on the same con
   await page.keyboard.type(` ${mark}`);
 
   // Another browser reads what Cleo wrote: the hub took it as a player's edit.
-  const reader = await (await browser.newContext()).newPage();
+  const reader = await newPage();
   await reader.goto(`${sys.hub.url}${path}`);
   await expect(reader.getByTestId('notes').locator('.cm-content')).toContainText(mark);
   expect(sockets.length).toBe(opened);

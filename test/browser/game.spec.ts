@@ -1,8 +1,9 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { GameServer } from '@pulse/hub/demo';
-import { testToken, TestWsClient, TEST_PASSWORDS } from '@pulse/hub/testing';
+import type { Page } from '@playwright/test';
+import { expect, test } from './pages.js';
+import { testToken, TestWsClient } from '@pulse/hub/testing';
 import { uniqueName, useSystem } from '../helpers.js';
 import { joinAs } from './join.js';
+import { useGameServer } from './game-server.js';
 
 // Rooms in the browser: two players and a viewer, and the lobby. Motion
 // drawn between ticks is measured alone, in motion.spec.ts.
@@ -10,18 +11,10 @@ import { joinAs } from './join.js';
 const GRACE_MS = 1_000;
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) }, { HUB_PRESENCE_GRACE_MS: String(GRACE_MS) });
 
-let game: GameServer | undefined;
-const stops: Array<() => Promise<unknown>> = [];
-test.beforeAll(async () => {
-  game = await GameServer.start({ servers: sys.nats.url, password: TEST_PASSWORDS.game });
-});
-test.afterAll(async () => {
-  for (const stop of stops) await stop().catch(() => undefined);
-  await game?.stop();
-});
+useGameServer(sys);
 
-async function player(browser: Browser, name: string, room: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+async function player(newPage: () => Promise<Page>, name: string, room: string): Promise<Page> {
+  const page = await newPage();
   await page.goto(sys.hub.url);
   await joinAs(page, name, 'player');
   await page.goto(`${sys.hub.url}/rooms/${room}`);
@@ -34,11 +27,11 @@ async function position(page: Page, name: string, axis: 'x' | 'y'): Promise<numb
   return Number(await page.getByTestId('dot').filter({ hasText: name }).getAttribute(`data-${axis}`));
 }
 
-test('two players see each other move and read each other\'s chat, and a viewer sees both', async ({ browser }) => {
+test('two players see each other move and read each other\'s chat, and a viewer sees both', async ({ newPage }) => {
   const room = uniqueName('duel');
-  const ann = await player(browser, 'Ann', room);
-  const bob = await player(browser, 'Bob', room);
-  const viewer = await (await browser.newContext()).newPage();
+  const ann = await player(newPage, 'Ann', room);
+  const bob = await player(newPage, 'Bob', room);
+  const viewer = await newPage();
   await viewer.goto(`${sys.hub.url}/rooms/${room}`);
   for (const page of [ann, bob, viewer]) await expect(page.getByTestId('arena')).toHaveAttribute('data-players', '2');
 

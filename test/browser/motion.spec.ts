@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { GameServer, RoomBots } from '@pulse/hub/demo';
+import { RoomBots } from '@pulse/hub/demo';
 import { TEST_PASSWORDS } from '@pulse/hub/testing';
 import { uniqueName, useSystem } from '../helpers.js';
+import { useGameServer } from './game-server.js';
 
 // Motion drawn smoothly between ticks. A measurement of frame pacing, so it
 // runs in the frame-time project, after the other browser tests and alone:
@@ -9,15 +10,7 @@ import { uniqueName, useSystem } from '../helpers.js';
 
 const sys = useSystem({ beforeAll: (fn) => test.beforeAll(fn), afterAll: (fn) => test.afterAll(fn) });
 
-let game: GameServer | undefined;
-const stops: Array<() => Promise<unknown>> = [];
-test.beforeAll(async () => {
-  game = await GameServer.start({ servers: sys.nats.url, password: TEST_PASSWORDS.game });
-});
-test.afterAll(async () => {
-  for (const stop of stops) await stop().catch(() => undefined);
-  await game?.stop();
-});
+const { stops } = useGameServer(sys);
 
 test('motion is drawn every frame between ticks: no visible steps at 20 ticks a second', async ({ page }) => {
   const room = uniqueName('smooth');

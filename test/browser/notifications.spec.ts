@@ -23,8 +23,7 @@ async function idOf(page: Page): Promise<string> {
   return page.evaluate(() => JSON.parse(atob(localStorage.getItem('pulse.token')!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).sub as string);
 }
 
-test('a notification toasts in every tab of its person, and reading it in one clears the badge in the other', async ({ browser }) => {
-  const context = await browser.newContext();
+test('a notification toasts in every tab of its person, and reading it in one clears the badge in the other', async ({ context }) => {
   const one = await context.newPage();
   await one.goto(sys.hub.url);
   await joinAs(one, 'Nia', 'viewer');

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './pages.js';
 import { GameServer } from '@pulse/hub/demo';
 import { TEST_PASSWORDS } from '@pulse/hub/testing';
 import { useSystem } from '../helpers.js';
@@ -17,9 +18,9 @@ async function signIn(page: Page, name: string, role: 'viewer' | 'player'): Prom
   await joinAs(page, name, role);
 }
 
-test('two people on the charts page see each other arrive and leave', async ({ browser }) => {
-  const ann = await (await browser.newContext()).newPage();
-  const bob = await (await browser.newContext()).newPage();
+test('two people on the charts page see each other arrive and leave', async ({ newPage }) => {
+  const ann = await newPage();
+  const bob = await newPage();
   await signIn(ann, 'Ann', 'viewer');
   const annPanel = ann.getByTestId('who-is-watching');
   await expect(annPanel.locator('[data-testid=watcher]')).toHaveText(['Annviewer']);
@@ -34,7 +35,7 @@ test('two people on the charts page see each other arrive and leave', async ({ b
   await ann.waitForTimeout(GRACE_MS + 500);
   await expect(annPanel.locator('[data-testid=watcher]')).toHaveText(['Annviewer', 'Bobviewer']);
 
-  const anonymous = await (await browser.newContext()).newPage();
+  const anonymous = await newPage();
   await anonymous.goto(sys.hub.url);
   await expect(annPanel.getByTestId('anonymous-count')).toHaveText('+ 1 anonymous viewer');
   await anonymous.close();
@@ -44,10 +45,10 @@ test('two people on the charts page see each other arrive and leave', async ({ b
   await expect(annPanel).toHaveAttribute('data-count', '1');
 });
 
-test('a player steers and chats in the demo room while a viewer watches it live', async ({ browser }) => {
+test('a player steers and chats in the demo room while a viewer watches it live', async ({ newPage }) => {
   game = await GameServer.start({ servers: sys.nats.url, password: TEST_PASSWORDS.game });
-  const viewer = await (await browser.newContext()).newPage();
-  const player = await (await browser.newContext()).newPage();
+  const viewer = await newPage();
+  const player = await newPage();
   const errors: string[] = [];
   for (const p of [viewer, player]) p.on('pageerror', (e) => errors.push(e.message));
 
@@ -83,7 +84,7 @@ test('a player steers and chats in the demo room while a viewer watches it live'
   await player.keyboard.up(direction);
 
   // A page opened later sees the chat from history and the player in the list.
-  const late = await (await browser.newContext()).newPage();
+  const late = await newPage();
   await late.goto(`${sys.hub.url}/rooms/demo`);
   await expect(late.getByTestId('chat-line')).toHaveText(['Zoe hi there']);
   await expect(late.getByTestId('player')).toHaveText([/Zoe/]);
