@@ -149,6 +149,23 @@ describe('rights that change on a live session', () => {
     expect(errors[0]).toMatch(/^role viewer may read documents, not w/);
   });
 
+  it('a refused token leaves an SSE session as it was: its next commands still pass', async () => {
+    const client = new PulseClient({ url: sys.hub.url, transports: ['sse'], eventSource: (u) => new EventSource(u) as unknown as EventSourceLike });
+    closers.push(() => client.close());
+    const statuses: ClientStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await eventually(() => (client.status.state === 'open' ? true : undefined));
+    const anonymous = client.status.user!;
+    // An anonymous session given a person's token: someone else, so refused.
+    await expect(client.authorize(await tokenFor(uniqueName('kim'), 'player'))).rejects.toMatchObject({ code: 'forbidden' });
+    const got: number[] = [];
+    client.subscribe('metrics:cpu', () => undefined, { onSubscribed: (f) => got.push(f.seq) });
+    await eventually(() => (got.length > 0 ? true : undefined), 5_000);
+    expect(client.status.user).toEqual(anonymous);
+    const opened = statuses.findIndex((s) => s.state === 'open');
+    expect(statuses.slice(opened).every((s) => s.state === 'open')).toBe(true);
+  });
+
   it('without a fresh token the session still ends when its token does', async () => {
     const ws = await TestWsClient.connect(`${sys.hub.wsUrl}?token=${await tokenFor(uniqueName('late'), 'viewer', 2)}`);
     const err = await ws.next<ErrorFrame>((f) => f.type === 'error', 5_000);

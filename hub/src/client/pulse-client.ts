@@ -142,17 +142,16 @@ export class PulseClient {
     const previous = this.token;
     this.token = token;
     if (this.status.state !== 'open') return;
-    // Sent with the new token: an SSE or poll command carrying the old one fails once that has expired.
-    this.current?.setToken(token);
+    // Sent with the session's token, which holds while the session does (the hub ends it when the token
+    // ends); SSE and poll commands carry the new one once the session took it, a refused one never.
+    const conn = this.current;
     try {
       const ack = await this.request((ref) => ({ type: 'auth', token, ref }));
+      conn?.setToken(token);
       if (ack.user) this.setStatus({ ...this.status, user: ack.user });
     } catch (e) {
       // A refused token is not used again; one not answered because the connection dropped is.
-      if ((e as ErrorFrame).code !== 'overloaded') {
-        this.token = previous;
-        if (previous) this.current?.setToken(previous);
-      }
+      if ((e as ErrorFrame).code !== 'overloaded') this.token = previous;
       throw e;
     }
   }
