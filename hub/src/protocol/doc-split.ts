@@ -33,18 +33,20 @@ export function splitUpdate(update: Uint8Array, maxBytes: number): Uint8Array[] 
     if (read instanceof Y.Skip) continue;
     let s: Struct = read as Struct;
     for (;;) {
-      const size = sizeOf(s) + piece.runCost(s);
-      if (piece.bytes + size <= maxBytes) {
-        piece.add(s, size);
+      const cost = piece.runCost(s);
+      const room = maxBytes - piece.bytes - cost;
+      const size = sizeWithin(s, room);
+      if (size !== undefined) {
+        piece.add(s, size + cost);
         break;
       }
-      const cut = cutToFit(s, maxBytes - piece.bytes - piece.runCost(s));
+      const cut = cutToFit(s, room);
       if (cut) {
-        piece.add(cut[0], sizeOf(cut[0]) + piece.runCost(cut[0]));
+        piece.add(cut[0], room);
         s = cut[1];
         flush();
       } else if (piece.empty) {
-        piece.add(s, size);
+        piece.add(s, room);
         flush();
         break;
       } else {
@@ -137,10 +139,49 @@ function sizeOf(s: Struct): number {
   return encoder.toUint8Array().length;
 }
 
+/**
+ * The struct's encoded size if it is at most `limit`, else undefined. A text
+ * is measured only as far as the limit, so cutting a long one costs its
+ * length once, not once per piece.
+ */
+function sizeWithin(s: Struct, limit: number): number | undefined {
+  if (s instanceof Y.Item && s.content instanceof Y.ContentString) {
+    const head = headOf(s);
+    const text = utf8Prefix(s.content.str, limit - head);
+    return text.chars === s.content.str.length ? head + text.bytes : undefined;
+  }
+  const size = sizeOf(s);
+  return size <= limit ? size : undefined;
+}
+
+/** What a text item encodes to besides its text's bytes, the text's length prefix at its longest included. */
+function headOf(s: Y.Item): number {
+  return sizeOf(new Y.Item(s.id, null, s.origin, null, s.rightOrigin, s.parent, s.parentSub, new Y.ContentString(''))) + 4;
+}
+
+/** The longest start of `str` within `budget` bytes of UTF-8, never ending inside a surrogate pair. */
+function utf8Prefix(str: string, budget: number): { chars: number; bytes: number } {
+  let chars = 0;
+  let bytes = 0;
+  while (chars < str.length) {
+    const code = str.charCodeAt(chars);
+    const pair = code >= 0xd800 && code <= 0xdbff && chars + 1 < str.length;
+    const size = code < 0x80 ? 1 : code < 0x800 ? 2 : pair ? 4 : 3;
+    if (bytes + size > budget) break;
+    bytes += size;
+    chars += pair ? 2 : 1;
+  }
+  return { chars, bytes };
+}
+
 /** The struct cut in two, the left part at most `room` bytes, or undefined when no cut fits. */
 function cutToFit(s: Struct, room: number): [Struct, Struct] | undefined {
   if (s.length < 2 || room <= 0) return undefined;
   if (s instanceof Y.Item && !isDivisible(s.content)) return undefined;
+  if (s instanceof Y.Item && s.content instanceof Y.ContentString) {
+    const at = utf8Prefix(s.content.str, room - headOf(s)).chars;
+    return at >= 1 && at < s.length ? cutAt(s, at) : undefined;
+  }
   let at = Math.min(s.length - 1, Math.floor((s.length * room) / sizeOf(s)));
   while (at >= 1) {
     const cut = cutAt(s, at);
