@@ -170,20 +170,22 @@ describe('documents', () => {
       return true;
     }, 5_000);
 
-    // One edit of 10 MB is taken; a second at once is over the byte budget (16 MiB, then 1 MiB a second): 4429.
+    // One edit of 10 MB is taken; a second of 15 MB right after is over the byte budget (16 MiB, then 1 MiB a
+    // second), however long the hub took over the first (it would need 8 s to earn it): 4429.
     const flood = held.at(-1)!;
     const closed = new Promise<number>((r) => flood.once('close', (code) => r(code)));
-    const big = (ch: string) => {
+    const big = (ch: string, bytes: number) => {
       const d = new Y.Doc();
-      d.getText('notes').insert(0, ch.repeat(10_000_000));
+      d.getText('notes').insert(0, ch.repeat(bytes));
       const e = encoding.createEncoder();
       encoding.writeVarUint(e, 0);
       encoding.writeVarUint(e, 2);
       encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(d));
       return encoding.toUint8Array(e);
     };
-    flood.send(big('a'));
-    flood.send(big('b'));
+    const [one, two] = [big('a', 10_000_000), big('b', 15_000_000)];
+    flood.send(one);
+    flood.send(two);
     expect(await closed).toBe(4429);
   }, 60_000);
 
