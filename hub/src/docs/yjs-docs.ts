@@ -7,6 +7,7 @@ import type { DocLog } from './doc-log.js';
 import { closeCodeOf, DOC_BYTES_PER_SECOND, DOC_EDIT_MAX_BYTES, isAnonymous, type DocData, type PulseError, type User } from '../protocol/index.js';
 import { TokenBucket } from '../session/token-bucket.js';
 import { AWARENESS_TIMEOUT_MS, AwarenessTable } from './awareness-table.js';
+import { Tally } from '../stats/tally.js';
 import {
   awarenessMessage,
   permissionDeniedMessage,
@@ -49,7 +50,7 @@ export class YjsDocs {
   private readonly sweeper: NodeJS.Timeout;
   /** Open connections, in all and per signed-in person: bounded like sessions, and counted apart from them. */
   private opened = 0;
-  private readonly perUser = new Map<string, number>();
+  private readonly perUser = new Tally<string>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -90,7 +91,7 @@ export class YjsDocs {
   /** Whether one more connection of this person fits, asked before the upgrade. */
   admit(user: User): PulseError | undefined {
     if (this.opened >= this.caps.connections) return { code: 'overloaded', message: 'this hub takes no more document connections; try again later or another hub' };
-    if (!isAnonymous(user) && (this.perUser.get(user.id) ?? 0) >= this.caps.perUser) {
+    if (!isAnonymous(user) && this.perUser.get(user.id) >= this.caps.perUser) {
       return { code: 'rate_limited', message: `at most ${this.caps.perUser} open document connections per user` };
     }
     return undefined;
@@ -114,9 +115,8 @@ export class YjsDocs {
   private count(user: User, by: 1 | -1): void {
     this.opened += by;
     if (isAnonymous(user)) return;
-    const n = (this.perUser.get(user.id) ?? 0) + by;
-    if (n > 0) this.perUser.set(user.id, n);
-    else this.perUser.delete(user.id);
+    if (by > 0) this.perUser.add(user.id);
+    else this.perUser.remove(user.id);
   }
 
   /** A stored update of any document, from the stream's live feed. */

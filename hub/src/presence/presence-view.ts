@@ -1,4 +1,5 @@
 import type { Member } from '../protocol/index.js';
+import { Tally } from '../stats/tally.js';
 import { memberKey, type MemberAt } from './presence-keys.js';
 
 export interface ChannelMember {
@@ -40,7 +41,7 @@ export interface MemberEntry {
 export class PresenceView {
   private readonly channels = new Map<string, Map<string, ChannelMember>>();
   /** How many channels each present user is a member of. */
-  private readonly userChannels = new Map<string, number>();
+  private readonly userChannels = new Tally<string>();
   private memberCount = 0;
 
   /** Members over all channels (a user in a channel). */
@@ -68,7 +69,7 @@ export class PresenceView {
     }
     members.set(value.member.id, { member: value.member, hubs: [{ hub: at.hub, sessions: value.sessions, revision }] });
     this.memberCount++;
-    this.userChannels.set(at.userId, (this.userChannels.get(at.userId) ?? 0) + 1);
+    this.userChannels.add(at.userId);
     return { ch: at.ch, event: 'join', member: value.member, revision };
   }
 
@@ -83,9 +84,7 @@ export class PresenceView {
     members.delete(at.userId);
     this.memberCount--;
     if (members.size === 0) this.channels.delete(at.ch);
-    const left = (this.userChannels.get(at.userId) ?? 1) - 1;
-    if (left > 0) this.userChannels.set(at.userId, left);
-    else this.userChannels.delete(at.userId);
+    this.userChannels.remove(at.userId);
     return { ch: at.ch, event: 'leave', member: known.member, revision };
   }
 
@@ -96,7 +95,7 @@ export class PresenceView {
 
   /** How many channels the user is a member of. */
   channelsOf(userId: string): number {
-    return this.userChannels.get(userId) ?? 0;
+    return this.userChannels.get(userId);
   }
 
   count(ch: string): number {

@@ -2,6 +2,7 @@ import { isAnonymous, type PulseError, type TransportKind, type User } from '../
 import { Deadline } from './deadline.js';
 import { Session, type Overdue, type SessionContext } from './session.js';
 import { newSessionId } from './session-id.js';
+import { Tally } from '../stats/tally.js';
 import type { SessionHandle, Transport } from './transport.js';
 
 /** How many ended session ids are remembered, to answer 410 rather than 404 for them. */
@@ -28,10 +29,10 @@ export class SessionTable {
   private readonly sessions = new Map<string, Session>();
   private readonly ended = new Set<string>();
   /** Open sessions of signed-in users; anonymous viewers each have their own id and no limit to count. */
-  private readonly perUser = new Map<string, number>();
+  private readonly perUser = new Tally<string>();
   private readonly expiries = new Map<Session, Deadline>();
   /** Open poll sessions per client address; a poll session holds no socket, so only this bounds them. */
-  private readonly pollsPerAddress = new Map<string, number>();
+  private readonly pollsPerAddress = new Tally<string>();
   private readonly pollAddresses = new Map<Session, string>();
   /** Set when the hub starts stopping: no session is opened after that. */
   private draining = false;
@@ -51,11 +52,11 @@ export class SessionTable {
       return { code: 'overloaded', message: 'this hub is full; try again later or another hub' };
     }
     // Anonymous viewers get a fresh id per connection, so only signed-in users are counted.
-    if (!isAnonymous(user) && (this.perUser.get(user.id) ?? 0) >= sessionsPerUser) {
+    if (!isAnonymous(user) && this.perUser.get(user.id) >= sessionsPerUser) {
       this.ctx.onLimit('sessions_per_user');
       return { code: 'rate_limited', message: `at most ${sessionsPerUser} open sessions per user` };
     }
-    if (pollAddress !== undefined && (this.pollsPerAddress.get(pollAddress) ?? 0) >= pollSessionsPerAddress) {
+    if (pollAddress !== undefined && this.pollsPerAddress.get(pollAddress) >= pollSessionsPerAddress) {
       this.ctx.onLimit('poll_sessions_per_ip');
       return { code: 'rate_limited', message: `at most ${pollSessionsPerAddress} open poll sessions per address` };
     }
@@ -70,10 +71,10 @@ export class SessionTable {
   open(user: User, connect: (session: SessionHandle) => Transport, { expiresAt, presenceDiff = false, pollAddress }: OpenOptions = {}): Session {
     const session: Session = new Session(user, connect, this.ctx, newSessionId(this.processId), presenceDiff, (at) => this.expireAt(session, at));
     this.sessions.set(session.id, session);
-    if (!isAnonymous(user)) this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
+    if (!isAnonymous(user)) this.perUser.add(user.id);
     if (pollAddress !== undefined) {
       this.pollAddresses.set(session, pollAddress);
-      this.pollsPerAddress.set(pollAddress, (this.pollsPerAddress.get(pollAddress) ?? 0) + 1);
+      this.pollsPerAddress.add(pollAddress);
     }
     session.start();
     this.expireAt(session, expiresAt);
@@ -94,16 +95,12 @@ export class SessionTable {
     this.expiries.delete(session);
     if (!this.sessions.delete(session.id)) return;
     if (!isAnonymous(session.user)) {
-      const n = (this.perUser.get(session.user.id) ?? 1) - 1;
-      if (n > 0) this.perUser.set(session.user.id, n);
-      else this.perUser.delete(session.user.id);
+      this.perUser.remove(session.user.id);
     }
     const address = this.pollAddresses.get(session);
     if (address !== undefined) {
       this.pollAddresses.delete(session);
-      const n = (this.pollsPerAddress.get(address) ?? 1) - 1;
-      if (n > 0) this.pollsPerAddress.set(address, n);
-      else this.pollsPerAddress.delete(address);
+      this.pollsPerAddress.remove(address);
     }
     this.ended.add(session.id);
     if (this.ended.size > REMEMBERED_ENDED) this.ended.delete(this.ended.values().next().value!);
