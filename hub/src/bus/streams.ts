@@ -103,21 +103,38 @@ export async function ensureStreams(jsm: JetStreamManager, sizing: StreamSizing)
   await ensureStream(jsm, { ...historyStream(DOCS_STREAM, [DOC_SUBJECTS], 0, sizing.replicas), max_bytes: 4 * GIB });
 }
 
-export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+/**
+ * Creates the stream, or brings an existing one to `config`. JetStream cannot
+ * change a stream's storage in place: a `disposable` stream (one whose
+ * messages need not outlive the change) stored otherwise is deleted and made
+ * again; any other is left to the update, which refuses it.
+ */
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, opts: { disposable?: boolean } = {}): Promise<void> {
+  let current: StreamConfig;
   try {
-    const current = (await jsm.streams.info(config.name)).config;
-    // Only a change is sent: an update needs every replica's node up, and a hub must start while one is down.
-    const changed = Object.entries(config).some(([key, value]) => JSON.stringify(current[key as keyof StreamConfig]) !== JSON.stringify(value));
-    if (changed) await jsm.streams.update(config.name, config);
+    current = (await jsm.streams.info(config.name)).config;
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    try {
-      await jsm.streams.add(config);
-    } catch (addErr) {
-      // Two hubs that start together both find the stream missing and both create it; the server
-      // refuses the second ("subjects overlap"). Made by the other hub, from the same code: done.
-      if (!(await jsm.streams.info(config.name).then(() => true, () => false))) throw addErr;
-    }
+    return create(jsm, config);
+  }
+  if (opts.disposable && config.storage !== undefined && current.storage !== config.storage) {
+    await jsm.streams.delete(config.name).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+    return create(jsm, config);
+  }
+  // Only a change is sent: an update needs every replica's node up, and a hub must start while one is down.
+  const changed = Object.entries(config).some(([key, value]) => JSON.stringify(current[key as keyof StreamConfig]) !== JSON.stringify(value));
+  if (changed) await jsm.streams.update(config.name, config);
+}
+
+async function create(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.add(config);
+  } catch (addErr) {
+    // Two hubs that start together both find the stream missing and both create it; the server
+    // refuses the second ("subjects overlap"). Made by the other hub, from the same code: done.
+    if (!(await jsm.streams.info(config.name).then(() => true, () => false))) throw addErr;
   }
 }
 
