@@ -35,21 +35,24 @@ export class PresenceAnnouncer {
   static async start(nc: NatsConnection, jsm: JetStreamManager, replicas: number): Promise<PresenceAnnouncer> {
     const common = {
       retention: RetentionPolicy.Limits,
-      // Only the short de-duplication window matters; nothing here is history.
-      storage: StorageType.Memory,
+      // Only the short de-duplication window matters; nothing here is history. Still on file: a
+      // memory replica of a restarted nats-server (2.9) can stay behind until the stream's next
+      // write, which on a quiet channel may be long, leaving the stream one node from no quorum.
+      storage: StorageType.File,
       max_age: 120 * SECOND_NS,
       duplicate_window: 60 * SECOND_NS,
       max_bytes: 64 * 1024 * 1024,
       discard: DiscardPolicy.Old,
       num_replicas: replicas,
     };
-    await ensureStream(jsm, { ...common, name: 'PULSE_PRESENCE', subjects: [PRESENCE_ANNOUNCE.subjects], republish: { src: PRESENCE_ANNOUNCE.subjects, dest: PRESENCE_ANNOUNCE.republishTo } });
-    await ensureStream(jsm, {
-      ...common,
-      name: 'PULSE_ROOM_PRESENCE',
-      subjects: [ROOM_PRESENCE_ANNOUNCE.subjects],
-      republish: { src: ROOM_PRESENCE_ANNOUNCE.subjects, dest: ROOM_PRESENCE_ANNOUNCE.republishTo },
-    });
+    // Hubs before this one made them on memory: nothing in them outlives the duplicate window, so they are made again.
+    const disposable = { disposable: true };
+    await ensureStream(jsm, { ...common, name: 'PULSE_PRESENCE', subjects: [PRESENCE_ANNOUNCE.subjects], republish: { src: PRESENCE_ANNOUNCE.subjects, dest: PRESENCE_ANNOUNCE.republishTo } }, disposable);
+    await ensureStream(
+      jsm,
+      { ...common, name: 'PULSE_ROOM_PRESENCE', subjects: [ROOM_PRESENCE_ANNOUNCE.subjects], republish: { src: ROOM_PRESENCE_ANNOUNCE.subjects, dest: ROOM_PRESENCE_ANNOUNCE.republishTo } },
+      disposable,
+    );
     return new PresenceAnnouncer(nc);
   }
 
