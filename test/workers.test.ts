@@ -2,7 +2,7 @@ import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StringCodec, connect } from 'nats';
 import type { MessageFrame, Rollup } from '@pulse/hub/protocol';
-import { TEST_PASSWORDS, TestWsClient } from '@pulse/hub/testing';
+import { partitionOf, ROLLUP_PARTITIONS, TEST_PASSWORDS, TestWsClient } from '@pulse/hub/testing';
 import { eventually, sleep, uniqueName, useSystem } from './helpers.js';
 import { metricsSubject, roomSubject } from '@pulse/hub/protocol';
 
@@ -27,16 +27,28 @@ function scrape(): Promise<string> {
   });
 }
 
-/** Samples each worker has accepted into rollups, scraping until both have answered. */
-async function samplesByWorker(): Promise<Map<string, number>> {
+/** A gauge or counter of each worker, scraping until both have answered. */
+async function byWorker(metric: string): Promise<Map<string, number>> {
   const seen = new Map<string, number>();
+  const value = new RegExp(`^${metric} (\\d+)$`, 'm');
   for (let i = 0; i < 50 && seen.size < 2; i++) {
     const text = await scrape();
     const worker = /^pulse_hub_info\{worker="(\d+)"\} 1$/m.exec(text)?.[1];
-    if (worker !== undefined) seen.set(worker, Number(/^pulse_samples_total (\d+)$/m.exec(text)?.[1] ?? 0));
+    if (worker !== undefined) seen.set(worker, Number(value.exec(text)?.[1] ?? 0));
   }
   expect(seen.size).toBe(2);
   return seen;
+}
+
+/** One fresh metric name in each rollup partition, so that whoever holds a partition has a name to roll up. */
+function onePerPartition(): string[] {
+  const byPartition = new Map<number, string>();
+  for (let i = 0; i < 100_000 && byPartition.size < ROLLUP_PARTITIONS; i++) {
+    const name = uniqueName(`w.m${i}`);
+    if (!byPartition.has(partitionOf(name))) byPartition.set(partitionOf(name), name);
+  }
+  expect(byPartition.size).toBe(ROLLUP_PARTITIONS);
+  return [...byPartition.values()];
 }
 
 describe('HUB_WORKERS=2', () => {
@@ -65,24 +77,23 @@ describe('HUB_WORKERS=2', () => {
 
   // JetStream would keep one rollup even if both workers aggregated everything; the workers' own counts tell.
   it('aggregates each metric name in one worker only, so every sample is counted once', async () => {
-    const before = await samplesByWorker();
-    const names = Array.from({ length: 8 }, (_, i) => uniqueName(`w.m${i}`));
+    // The workers share the partitions evenly once both have joined.
+    await eventually(async () => ([...(await byWorker('pulse_rollup_partitions')).values()].every((n) => n === ROLLUP_PARTITIONS / 2) ? true : undefined), 20_000);
+    const before = await byWorker('pulse_samples_total');
+    const names = onePerPartition();
     const t = Date.now() - (Date.now() % 1000) + 2000;
     for (const n of names) for (let k = 0; k < 10; k++) sys.service.publish(metricsSubject(`${n},host=h${k % 2}`), JSON.stringify({ value: k, ts: t + k }));
     await sys.service.flush();
-    for (const n of names) {
-      const rollups = await eventually(async () => {
-        const body = (await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${n}`)).json()) as { messages: Array<MessageFrame<Rollup>> };
-        return body.messages.length > 0 ? body.messages : undefined;
-      });
-      await sleep(300);
-      expect(rollups.map((m) => m.data.count)).toEqual([10]);
-    }
-    const after = await samplesByWorker();
+    const counts = async (n: string) => ((await (await fetch(`${sys.hub.url}/api/history?ch=metrics:${n}`)).json()) as { messages: Array<MessageFrame<Rollup>> }).messages.map((m) => m.data.count);
+    for (const n of names) await eventually(async () => ((await counts(n)).length > 0 ? true : undefined));
+    // A second rollup of the same window, from the other worker, would be in by now.
+    await sleep(300);
+    for (const n of names) expect(await counts(n)).toEqual([10]);
+    const after = await byWorker('pulse_samples_total');
     const counted = [...after].map(([worker, n]) => n - (before.get(worker) ?? 0));
     expect(counted.reduce((a, b) => a + b, 0)).toBe(names.length * 10);
-    // Eight names over two workers: both take a share.
-    expect(counted.every((n) => n > 0)).toBe(true);
+    // A name in every partition, the partitions split between the workers: both take half.
+    expect(counted).toEqual([names.length * 5, names.length * 5]);
   });
 
   it('agrees on presence whichever worker answers', async () => {
