@@ -35,9 +35,9 @@ export class PresenceAnnouncer {
   static async start(nc: NatsConnection, jsm: JetStreamManager, replicas: number): Promise<PresenceAnnouncer> {
     const common = {
       retention: RetentionPolicy.Limits,
-      // Only the short de-duplication window matters; nothing here is history. Still on file: a
-      // memory replica of a restarted nats-server (2.9) can stay behind until the stream's next
-      // write, which on a quiet channel may be long, leaving the stream one node from no quorum.
+      // Only the short de-duplication window matters; nothing here is history. On file all the
+      // same: a memory replica of a restarted nats-server (2.9) can stay behind until the stream's
+      // next write, which on a quiet channel may be long, leaving the stream one node from no quorum.
       storage: StorageType.File,
       max_age: 120 * SECOND_NS,
       duplicate_window: 60 * SECOND_NS,
@@ -45,14 +45,14 @@ export class PresenceAnnouncer {
       discard: DiscardPolicy.Old,
       num_replicas: replicas,
     };
-    // Hubs before this one made them on memory: nothing in them outlives the duplicate window, so they are made again.
-    const disposable = { disposable: true };
-    await ensureStream(jsm, { ...common, name: 'PULSE_PRESENCE', subjects: [PRESENCE_ANNOUNCE.subjects], republish: { src: PRESENCE_ANNOUNCE.subjects, dest: PRESENCE_ANNOUNCE.republishTo } }, disposable);
-    await ensureStream(
-      jsm,
-      { ...common, name: 'PULSE_ROOM_PRESENCE', subjects: [ROOM_PRESENCE_ANNOUNCE.subjects], republish: { src: ROOM_PRESENCE_ANNOUNCE.subjects, dest: ROOM_PRESENCE_ANNOUNCE.republishTo } },
-      disposable,
-    );
+    const streams = [
+      ['PULSE_PRESENCE', PRESENCE_ANNOUNCE],
+      ['PULSE_ROOM_PRESENCE', ROOM_PRESENCE_ANNOUNCE],
+    ] as const;
+    for (const [name, { subjects, republishTo }] of streams) {
+      // Hubs before this one made them on memory: nothing in them outlives the duplicate window, so they are made again.
+      await ensureStream(jsm, { ...common, name, subjects: [subjects], republish: { src: subjects, dest: republishTo } }, { disposable: true });
+    }
     return new PresenceAnnouncer(nc);
   }
 
